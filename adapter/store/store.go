@@ -235,10 +235,15 @@ type Store interface {
 	GetResource(ctx context.Context, typ, id string) (Resource, error)
 	GetResourceVersion(ctx context.Context, typ, id string, version int) (Resource, error)
 	SearchResources(ctx context.Context, q ResourceQuery) (ResourcePage, error)
-	// PutResources adds or replaces resources that belong to no clinic
-	// record version of their own (DetectedIssues from re-checks), in one
-	// transaction, enqueueing nothing.
-	PutResources(ctx context.Context, rs []Resource) error
+	// ResourcesOf returns the current (not deleted) FHIR resources projected
+	// from one clinic record, in the order they were written.
+	ResourcesOf(ctx context.Context, kind clinic.Kind, id string) ([]Resource, error)
+	// PutResources adds or replaces resources outside a record write (the
+	// DetectedIssues of a re-check) in one transaction. Each resource names
+	// its SourceKind/SourceID record; when enqueue is set, that record's
+	// current version is queued again for sync so the new resources reach
+	// the upstream.
+	PutResources(ctx context.Context, rs []Resource, enqueue bool) error
 
 	// ClaimOutbox leases up to limit due entries to owner for lease. It
 	// never returns two entries of one patient (or of one practitioner
