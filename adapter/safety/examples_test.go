@@ -55,7 +55,7 @@ func loadExamples(t *testing.T) map[clinic.Kind][]clinic.Record {
 
 type key struct {
 	subject, rule string
-	severity     Severity
+	severity      Severity
 }
 
 // checkInOrder adds records kind by kind, checking plans and administrations
