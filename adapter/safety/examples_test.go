@@ -58,43 +58,26 @@ type key struct {
 	severity      Severity
 }
 
-// checkInOrder adds records kind by kind, checking plans and administrations
-// as they arrive and re-checking a patient's open plans when an allergy
-// arrives after them, as the service does.
+// checkInOrder feeds the records kind by kind in the order given through
+// CheckBatch, which re-checks open plans when an allergy arrives later.
 func checkInOrder(t *testing.T, byKind map[clinic.Kind][]clinic.Record, order []clinic.Kind) (map[key]Finding, map[string]bool) {
 	t.Helper()
-	ctx := context.Background()
-	set := NewRecordSet()
-	eng := NewEngine(DefaultRules(), set, nil, nil)
+	var recs []clinic.Record
+	for _, kind := range order {
+		recs = append(recs, byKind[kind]...)
+	}
+	reports, err := CheckBatch(context.Background(), DefaultRules(), recs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	found := map[key]Finding{}
 	blocked := map[string]bool{}
-	note := func(fs []Finding) {
-		for _, f := range fs {
+	for _, r := range reports {
+		for _, f := range r.Findings {
 			found[key{f.SubjectID, f.Rule, f.Severity}] = f
 		}
-	}
-	for _, kind := range order {
-		for _, rec := range byKind[kind] {
-			if err := set.Add(rec); err != nil {
-				t.Fatal(err)
-			}
-			res, err := eng.Check(ctx, rec, nil)
-			if err != nil {
-				t.Fatalf("check %s: %v", rec.RecordID(), err)
-			}
-			note(res.Findings)
-			if res.Blocked {
-				blocked[rec.RecordID()] = true
-			}
-			if rx, ok := rec.(*clinic.Reaction); ok && rx.IsAllergy != nil && *rx.IsAllergy {
-				again, err := eng.Recheck(ctx, rx.Patient)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range again {
-					note(r.Findings)
-				}
-			}
+		if r.Blocked {
+			blocked[r.ID] = true
 		}
 	}
 	return found, blocked
