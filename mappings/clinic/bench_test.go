@@ -1,6 +1,8 @@
 package clinic
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,6 +36,27 @@ func BenchmarkEncode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Encode(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStdlibUnmarshal is the yardstick: encoding/json into the same
+// struct, with no validation, no path errors and no duplicate-key check.
+func BenchmarkStdlibUnmarshal(b *testing.B) {
+	data := []byte(validPlan)
+	if dir, ok := sharedClinicModel(); ok {
+		if d, err := os.ReadFile(filepath.Join(dir, "examples", "plan-plan-2003.json")); err == nil {
+			data = d
+		}
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var p Plan
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,7 +12,9 @@ import (
 // record. Number and time literals are kept as written.
 //
 // Integers follow JSON Schema: 1.0 and 1e0 are the integer 1 (and re-encode
-// as 1). Integers beyond ±2^53 are rejected as out of range.
+// as 1). Integers beyond ±2^53 are rejected as out of range, and so are
+// quantities no IEEE double can hold (1e999, or 1e-400 as a positive
+// amount): JavaScript FHIR servers could not keep them.
 //
 // The error is a *ValidationError listing every broken rule with the path of
 // its field. Decode does not check that referenced records exist
@@ -88,7 +90,7 @@ type decoder struct {
 // fields reads the members of an object: it reports unknown and duplicate
 // names and calls set for every other member. It returns the bit set of the
 // names seen (bit i for names[i]).
-func (d *decoder) fields(p *fieldPath, n node, names []string, set func(p *fieldPath, key string, v node)) uint64 {
+func (d *decoder) fields(p *fieldPath, n node, names []string, set func(p fieldPath, key string, v node)) uint64 {
 	var seen uint64
 	for _, m := range n.members {
 		fp := p.field(m.key)
@@ -100,7 +102,7 @@ func (d *decoder) fields(p *fieldPath, n node, names []string, set func(p *field
 			d.add(&fp, "duplicate field")
 		default:
 			seen |= 1 << i
-			set(&fp, m.key, m.val)
+			set(fp, m.key, m.val)
 		}
 	}
 	return seen
@@ -325,7 +327,8 @@ var patientFields = []string{"kind", "id", "version", "mrn", "given_names", "fam
 
 func (d *decoder) patient(n node) *Patient {
 	r := &Patient{}
-	seen := d.fields(nil, n, patientFields, func(p *fieldPath, key string, v node) {
+	seen := d.fields(nil, n, patientFields, func(fv fieldPath, key string, v node) {
+		p := &fv
 		if d.header(&r.Header, p, key, v) {
 			return
 		}
@@ -369,7 +372,8 @@ func (d *decoder) allergy(p *fieldPath, n node) Allergy {
 	if !d.object(p, n) {
 		return a
 	}
-	seen := d.fields(p, n, allergyFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, allergyFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "substance":
 			a.Substance = d.str(fp, v)
@@ -387,7 +391,8 @@ var practitionerFields = []string{"kind", "id", "version", "npi", "given_names",
 
 func (d *decoder) practitioner(n node) *Practitioner {
 	r := &Practitioner{}
-	seen := d.fields(nil, n, practitionerFields, func(p *fieldPath, key string, v node) {
+	seen := d.fields(nil, n, practitionerFields, func(fv fieldPath, key string, v node) {
+		p := &fv
 		if d.header(&r.Header, p, key, v) {
 			return
 		}
@@ -411,7 +416,8 @@ var planFields = []string{"kind", "id", "version", "patient_id", "prescriber_id"
 
 func (d *decoder) plan(n node) *Plan {
 	r := &Plan{}
-	seen := d.fields(nil, n, planFields, func(p *fieldPath, key string, v node) {
+	seen := d.fields(nil, n, planFields, func(fv fieldPath, key string, v node) {
+		p := &fv
 		if d.header(&r.Header, p, key, v) {
 			return
 		}
@@ -450,7 +456,8 @@ func (d *decoder) formulation(p *fieldPath, n node) Formulation {
 	if !d.object(p, n) {
 		return f
 	}
-	seen := d.fields(p, n, formulationFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, formulationFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "name":
 			f.Name = d.str(fp, v)
@@ -477,7 +484,8 @@ func (d *decoder) ingredient(p *fieldPath, n node) Ingredient {
 	if !d.object(p, n) {
 		return in
 	}
-	seen := d.fields(p, n, ingredientFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, ingredientFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "substance":
 			in.Substance = d.str(fp, v)
@@ -502,7 +510,8 @@ func (d *decoder) carrier(p *fieldPath, n node) Carrier {
 	if !d.object(p, n) {
 		return c
 	}
-	seen := d.fields(p, n, carrierFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, carrierFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "fluid":
 			c.Fluid = d.str(fp, v)
@@ -523,7 +532,8 @@ func (d *decoder) rate(p *fieldPath, n node) Rate {
 	if !d.object(p, n) {
 		return r
 	}
-	d.fields(p, n, rateFields, func(fp *fieldPath, key string, v node) {
+	d.fields(p, n, rateFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "ml_per_hour":
 			r.MLPerHour = d.optDecimal(fp, v)
@@ -541,7 +551,8 @@ func (d *decoder) schedule(p *fieldPath, n node) Schedule {
 	if !d.object(p, n) {
 		return s
 	}
-	seen := d.fields(p, n, scheduleFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, scheduleFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "sessions":
 			s.Sessions = d.integer(fp, v)
@@ -565,7 +576,8 @@ var administrationFields = []string{"kind", "id", "version", "plan_id", "patient
 
 func (d *decoder) administration(n node) *Administration {
 	r := &Administration{}
-	seen := d.fields(nil, n, administrationFields, func(p *fieldPath, key string, v node) {
+	seen := d.fields(nil, n, administrationFields, func(fv fieldPath, key string, v node) {
+		p := &fv
 		if d.header(&r.Header, p, key, v) {
 			return
 		}
@@ -622,7 +634,8 @@ func (d *decoder) dose(p *fieldPath, n node) Dose {
 	if !d.object(p, n) {
 		return ds
 	}
-	seen := d.fields(p, n, doseFields, func(fp *fieldPath, key string, v node) {
+	seen := d.fields(p, n, doseFields, func(fv fieldPath, key string, v node) {
+		fp := &fv
 		switch key {
 		case "substance":
 			ds.Substance = d.str(fp, v)
@@ -641,7 +654,8 @@ var reactionFields = []string{"kind", "id", "version", "patient_id", "administra
 
 func (d *decoder) reaction(n node) *Reaction {
 	r := &Reaction{}
-	seen := d.fields(nil, n, reactionFields, func(p *fieldPath, key string, v node) {
+	seen := d.fields(nil, n, reactionFields, func(fv fieldPath, key string, v node) {
+		p := &fv
 		if d.header(&r.Header, p, key, v) {
 			return
 		}

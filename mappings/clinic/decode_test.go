@@ -79,7 +79,6 @@ func diffNodes(path string, a, b node) string {
 	return ""
 }
 
-
 // TestDecodeInvalidExamples checks that each file of examples/invalid is
 // rejected for the reason its README gives, named by path.
 func TestDecodeInvalidExamples(t *testing.T) {
@@ -159,7 +158,11 @@ func TestDecodeRules(t *testing.T) {
 		{"fractional integer", edit(t, validPlan, `"sessions":6`, `"sessions":6.5`), []string{"schedule.sessions"}},
 		{"huge integer", edit(t, validPlan, `"sessions":6`, `"sessions":1e999999999999`), []string{"schedule.sessions"}},
 		{"tiny exponent integer", edit(t, validPlan, `"sessions":6`, `"sessions":1e-999999999999`), []string{"schedule.sessions"}},
-		{"huge positive decimal ok", edit(t, validPlan, `"volume_ml":250`, `"volume_ml":1e999999999`), nil},
+		{"huge decimal", edit(t, validPlan, `"volume_ml":250`, `"volume_ml":1e999999999`), []string{"formulation.carrier.volume_ml"}},
+		{"decimal beyond double", edit(t, validPlan, `"volume_ml":250`, `"volume_ml":1.8e308`), []string{"formulation.carrier.volume_ml"}},
+		{"decimal rounding to zero", edit(t, validPlan, `"volume_ml":250`, `"volume_ml":1e-400`), []string{"formulation.carrier.volume_ml"}},
+		{"large decimal ok", edit(t, validPlan, `"volume_ml":250`, `"volume_ml":1.7e308`), nil},
+		{"volume infused beyond double", edit(t, validAdministration, `"volume_infused_ml":250`, `"volume_infused_ml":2e308`), []string{"volume_infused_ml"}},
 		{"zero amount", edit(t, validPlan, `"amount":1.50`, `"amount":0.0`), []string{"formulation.ingredients[0].amount"}},
 		{"negative amount", edit(t, validPlan, `"amount":1.50`, `"amount":-1`), []string{"formulation.ingredients[0].amount"}},
 		{"amount as string", edit(t, validPlan, `"amount":1.50`, `"amount":"1.50"`), []string{"formulation.ingredients[0].amount"}},

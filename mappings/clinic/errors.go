@@ -68,25 +68,27 @@ func (p *fieldPath) String() string {
 	if p == nil {
 		return ""
 	}
-	var parts []*fieldPath
-	for q := p; q != nil; q = q.up {
-		parts = append(parts, q)
-	}
 	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		q := parts[i]
-		if q.key == "" {
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(q.index))
-			b.WriteByte(']')
-			continue
-		}
-		if i != len(parts)-1 {
-			b.WriteByte('.')
-		}
-		b.WriteString(q.key)
-	}
+	p.write(&b)
 	return b.String()
+}
+
+// write renders the path root first; it keeps no pointer to p, so paths
+// built on the stack stay there.
+func (p *fieldPath) write(b *strings.Builder) {
+	if p.up != nil {
+		p.up.write(b)
+	}
+	if p.key == "" {
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(p.index))
+		b.WriteByte(']')
+		return
+	}
+	if p.up != nil {
+		b.WriteByte('.')
+	}
+	b.WriteString(p.key)
 }
 
 // errorList collects field errors.

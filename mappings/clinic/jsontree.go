@@ -68,20 +68,27 @@ type syntaxError struct {
 	msg    string
 }
 
+// Error formats the offset and the problem.
 func (e *syntaxError) Error() string {
 	return fmt.Sprintf("invalid JSON at byte %d: %s", e.offset, e.msg)
 }
 
 type jsonParser struct {
 	data  []byte
+	src   string // one copy of data: strings without escapes are its substrings
 	pos   int
 	depth int
+	// Scratch stacks: members and items of the objects and arrays being
+	// read, copied to exact-size slices when each one closes, so a record
+	// costs one allocation per container rather than one per growth step.
+	members []member
+	items   []node
 }
 
 // parseJSON reads exactly one JSON value, with nothing but white space
 // after it.
 func parseJSON(data []byte) (node, error) {
-	p := jsonParser{data: data}
+	p := jsonParser{data: data, src: string(data), members: make([]member, 0, 32), items: make([]node, 0, 16)}
 	p.skipSpace()
 	n, err := p.value()
 	if err != nil {
@@ -163,7 +170,7 @@ func (p *jsonParser) object() (node, error) {
 		n.members = []member{}
 		return n, nil
 	}
-	n.members = make([]member, 0, 16)
+	mark := len(p.members)
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -183,7 +190,7 @@ func (p *jsonParser) object() (node, error) {
 		if err != nil {
 			return node{}, err
 		}
-		n.members = append(n.members, member{key: key, val: v})
+		p.members = append(p.members, member{key: key, val: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail("unexpected end of input in an object")
@@ -194,6 +201,10 @@ func (p *jsonParser) object() (node, error) {
 		case '}':
 			p.pos++
 			p.depth--
+			n.members = make([]member, len(p.members)-mark)
+			copy(n.members, p.members[mark:])
+			clear(p.members[mark:])
+			p.members = p.members[:mark]
 			return n, nil
 		default:
 			return node{}, p.fail("expected ',' or '}' in an object")
@@ -213,13 +224,14 @@ func (p *jsonParser) array() (node, error) {
 		p.depth--
 		return n, nil
 	}
+	mark := len(p.items)
 	for {
 		p.skipSpace()
 		v, err := p.value()
 		if err != nil {
 			return node{}, err
 		}
-		n.items = append(n.items, v)
+		p.items = append(p.items, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail("unexpected end of input in an array")
@@ -230,6 +242,10 @@ func (p *jsonParser) array() (node, error) {
 		case ']':
 			p.pos++
 			p.depth--
+			n.items = make([]node, len(p.items)-mark)
+			copy(n.items, p.items[mark:])
+			clear(p.items[mark:])
+			p.items = p.items[:mark]
 			return n, nil
 		default:
 			return node{}, p.fail("expected ',' or ']' in an array")
@@ -275,7 +291,7 @@ func (p *jsonParser) number() (node, error) {
 			p.pos++
 		}
 	}
-	return node{kind: jNumber, text: string(d[start:p.pos])}, nil
+	return node{kind: jNumber, text: p.src[start:p.pos]}, nil
 }
 
 // str reads a string; it rejects control characters, invalid UTF-8 and
@@ -289,7 +305,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.pos < len(d) {
 		c := d[p.pos]
 		if c == '"' {
-			s := string(d[start:p.pos])
+			s := p.src[start:p.pos]
 			p.pos++
 			return s, nil
 		}

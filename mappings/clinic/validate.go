@@ -2,6 +2,7 @@ package clinic
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -27,15 +28,15 @@ var (
 		"arrhythmia", "confusion", "peripheral_edema", "dyspnea", "hypertension", "hypotension", "drowsiness",
 		"dizziness", "nausea", "vomiting", "headache", "dissociation", "hallucinations", "perioral_numbness", "tinnitus",
 		"metallic_taste", "deep_vein_thrombosis"}
-	severityCodes           = []string{"mild", "moderate", "severe"}
-	sexCodes                = []string{"female", "male", "other", "unknown"}
-	roleCodes               = []string{"physician", "nurse_practitioner", "registered_nurse", "pharmacist"}
-	planStatusCodes         = []string{"draft", "active", "on_hold", "completed", "cancelled", "entered_in_error"}
-	periodCodes             = []string{"day", "week", "month"}
-	administrationStatuses  = []string{"in_progress", "completed", "stopped", "not_done"}
-	statusReasonCodes       = []string{"adverse_reaction", "patient_request", "iv_access_failed", "patient_unwell", "supply_issue", "other"}
-	actionTakenCodes        = []string{"none", "infusion_slowed", "infusion_stopped", "treated"}
-	reactionOutcomeCodes    = []string{"resolved", "resolving", "not_resolved", "resolved_with_sequelae", "fatal", "unknown"}
+	severityCodes          = []string{"mild", "moderate", "severe"}
+	sexCodes               = []string{"female", "male", "other", "unknown"}
+	roleCodes              = []string{"physician", "nurse_practitioner", "registered_nurse", "pharmacist"}
+	planStatusCodes        = []string{"draft", "active", "on_hold", "completed", "cancelled", "entered_in_error"}
+	periodCodes            = []string{"day", "week", "month"}
+	administrationStatuses = []string{"in_progress", "completed", "stopped", "not_done"}
+	statusReasonCodes      = []string{"adverse_reaction", "patient_request", "iv_access_failed", "patient_unwell", "supply_issue", "other"}
+	actionTakenCodes       = []string{"none", "infusion_slowed", "infusion_stopped", "treated"}
+	reactionOutcomeCodes   = []string{"resolved", "resolving", "not_resolved", "resolved_with_sequelae", "fatal", "unknown"}
 )
 
 // CodeList returns a copy of the allowed values of one enum of the clinic
@@ -303,7 +304,35 @@ func (v validator) positive(p *fieldPath, d Decimal) {
 		v.add(p, fmt.Sprintf("%q is not a number", truncateString(string(d))))
 	case sign <= 0:
 		v.add(p, "must be greater than 0, got "+truncateString(string(d)))
+	default:
+		v.inRange(p, d)
 	}
+}
+
+// inRange rejects a quantity no IEEE double can hold (|x| ≥ 1.8e308, or a
+// non-zero value that rounds to 0). JSON Schema puts no bound on numbers,
+// but FHIR servers written in JavaScript read decimals as doubles, and exact
+// arithmetic on such literals (big.Rat) costs time and memory without
+// bound, so the model refuses them.
+func (v validator) inRange(p *fieldPath, d Decimal) {
+	f, err := strconv.ParseFloat(string(d), 64)
+	if err != nil || math.IsInf(f, 0) || (f == 0 && hasNonZeroDigit(string(d))) {
+		v.add(p, "number out of range: "+truncateString(string(d)))
+	}
+}
+
+// hasNonZeroDigit reports whether the mantissa of a number literal has a
+// non-zero digit.
+func hasNonZeroDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'e' || c == 'E':
+			return false
+		case c >= '1' && c <= '9':
+			return true
+		}
+	}
+	return false
 }
 
 func (v validator) optPositive(p *fieldPath, d *Decimal) {
@@ -376,7 +405,9 @@ func (v validator) time(p *fieldPath, t Time, required bool) (time.Time, bool) {
 	}
 	tt, ok := validTime(string(t))
 	if !ok {
-		v.add(p, fmt.Sprintf("%q is not an RFC 3339 time with an offset (e.g. 2026-03-02T09:15:00-05:00)", truncateString(string(t))))
+		// The value is not echoed: times and dates of care are patient data
+		// and error messages end up in logs.
+		v.add(p, "is not an RFC 3339 time with an offset (e.g. 2026-03-02T09:15:00-05:00)")
 	}
 	return tt, ok
 }
@@ -402,7 +433,7 @@ func (v validator) date(p *fieldPath, d Date, required bool) {
 		return
 	}
 	if !validDate(string(d)) {
-		v.add(p, fmt.Sprintf("%q is not a valid date (YYYY-MM-DD)", truncateString(string(d))))
+		v.add(p, "is not a valid date (YYYY-MM-DD)")
 	}
 }
 
@@ -563,7 +594,7 @@ func (v validator) administration(r *Administration) {
 	ep := top("ended_at")
 	end, endOK := v.time(&ep, r.EndedAt, ended)
 	if startOK && endOK && !end.After(start) {
-		v.add(&ep, fmt.Sprintf("must be after started_at (%s), got %s", r.StartedAt, r.EndedAt))
+		v.add(&ep, "must be after started_at")
 	}
 	p = top("site")
 	v.enum(&p, r.Site, siteCodes, "site", begun)
@@ -578,6 +609,8 @@ func (v validator) administration(r *Administration) {
 			v.add(&p, "is not a number")
 		} else if sign < 0 {
 			v.add(&p, "must be ≥ 0, got "+truncateString(string(*r.VolumeInfusedML)))
+		} else {
+			v.inRange(&p, *r.VolumeInfusedML)
 		}
 	}
 	p = top("rate_ml_per_hour")
