@@ -212,8 +212,9 @@ func TestLoadRulesRejectsBadFiles(t *testing.T) {
 		{"no source", `{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d"}]}`, "source"},
 		{"bad severity", `{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"allergy","severity":"urgent","code":"ALGY","detail":"d","source":"s"}]}`, "severity"},
 		{"bad number", `{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"dose_band","substances":["lidocaine"],"basis":"total","unit":"mg","max":"lots","severity":"high","code":"DOSE","detail":"d","source":"s"}]}`, "max"},
+		{"code without display", `{"format":"ivbridge-safety-rules/1","codes":{},"rules":[{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s"}]}`, "display"},
 		{"unknown kind", `{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"vibes","severity":"high","code":"DOSE","detail":"d","source":"s"}]}`, "kind"},
-		{"duplicate", `{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s"},{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s"}]}`, "duplicate"},
+		{"duplicate", `{"format":"ivbridge-safety-rules/1","codes":{"ALGY":"Allergy Alert"},"rules":[{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s"},{"id":"x","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s"}]}`, "duplicate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -226,7 +227,7 @@ func TestLoadRulesRejectsBadFiles(t *testing.T) {
 }
 
 func TestMergeOverridesAndDisables(t *testing.T) {
-	over, err := LoadRules(strings.NewReader(`{"format":"ivbridge-safety-rules/1","rules":[
+	over, err := LoadRules(strings.NewReader(`{"format":"ivbridge-safety-rules/1","codes":{"ALGY":"Allergy Alert","DOSE":"Dosage problem"},"rules":[
 		{"id":"allergy","kind":"allergy","severity":"high","code":"ALGY","detail":"d","source":"s","disabled":true},
 		{"id":"lidocaine-dose-total","kind":"dose_band","substances":["lidocaine"],"basis":"total","unit":"mg","max":"400","severity":"moderate","code":"DOSE","detail":"d","source":"local protocol"}]}`))
 	if err != nil {
@@ -247,7 +248,7 @@ func TestMergeOverridesAndDisables(t *testing.T) {
 func FuzzLoadRules(f *testing.F) {
 	f.Add(defaultRules)
 	f.Add([]byte(`{"format":"ivbridge-safety-rules/1","rules":[]}`))
-	f.Add([]byte(`{"format":"ivbridge-safety-rules/1","rules":[{"id":"x","kind":"fluid_volume","conditions":["heart_failure"],"max_ml_per_week":"-1","severity":"low","code":"COND","detail":"d","source":"s"}]}`))
+	f.Add([]byte(`{"format":"ivbridge-safety-rules/1","codes":{"COND":"Condition Alert"},"rules":[{"id":"x","kind":"fluid_volume","conditions":["heart_failure"],"max_ml_per_week":"-1","severity":"low","code":"COND","detail":"d","source":"s"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rules, err := LoadRules(strings.NewReader(string(data)))
 		if err != nil {

@@ -89,15 +89,20 @@ type Rule struct {
 	withIn      map[string]bool
 }
 
-// Rules is a validated rule set, keyed by rule id.
+// Rules is a validated rule set, keyed by rule id, with the displays of the
+// detected issue codes its rules use.
 type Rules struct {
-	byID map[string]*Rule
+	byID  map[string]*Rule
+	codes map[string]string
 }
 
 type rulesFile struct {
 	Format      string `json:"format"`
 	Description string `json:"description,omitempty"`
-	Rules       []Rule `json:"rules"`
+	// Codes maps each v3-ActCode a rule uses to its display; "_source"
+	// says where they were checked.
+	Codes map[string]string `json:"codes,omitempty"`
+	Rules []Rule            `json:"rules"`
 }
 
 // DefaultRules returns the embedded rule set.
@@ -135,11 +140,14 @@ func LoadRules(r io.Reader) (*Rules, error) {
 	if f.Format != RulesFormat {
 		return nil, fmt.Errorf("safety: rules file: format %q, want %q", f.Format, RulesFormat)
 	}
-	rs := &Rules{byID: make(map[string]*Rule, len(f.Rules))}
+	rs := &Rules{byID: make(map[string]*Rule, len(f.Rules)), codes: f.Codes}
 	for i := range f.Rules {
 		rule := f.Rules[i]
 		if err := rule.compile(i); err != nil {
 			return nil, err
+		}
+		if _, ok := f.Codes[rule.Code]; !ok {
+			return nil, &RuleError{Index: i, ID: rule.ID, Field: "code", Msg: fmt.Sprintf("%q has no display in the file's codes table", rule.Code)}
 		}
 		if _, dup := rs.byID[rule.ID]; dup {
 			return nil, &RuleError{Index: i, ID: rule.ID, Field: "id", Msg: "duplicate rule id"}
@@ -153,15 +161,24 @@ func LoadRules(r io.Reader) (*Rules, error) {
 // with the id of one in r replaces it (set "disabled": true to switch a
 // default rule off).
 func (r *Rules) Merge(over *Rules) *Rules {
-	out := &Rules{byID: make(map[string]*Rule, len(r.byID)+len(over.byID))}
+	out := &Rules{byID: make(map[string]*Rule, len(r.byID)+len(over.byID)), codes: map[string]string{}}
 	for id, rule := range r.byID {
 		out.byID[id] = rule
 	}
 	for id, rule := range over.byID {
 		out.byID[id] = rule
 	}
+	for c, d := range r.codes {
+		out.codes[c] = d
+	}
+	for c, d := range over.codes {
+		out.codes[c] = d
+	}
 	return out
 }
+
+// CodeDisplay returns the display of a detected issue code.
+func (r *Rules) CodeDisplay(code string) string { return r.codes[code] }
 
 // All returns the enabled rules in id order.
 func (r *Rules) All() []*Rule {
