@@ -1,0 +1,52 @@
+// Package r4 holds ivbridge's FHIR R4 resource types and their lossless JSON
+// codec.
+//
+// # Types
+//
+// Patient, Practitioner, Medication, MedicationRequest,
+// MedicationAdministration, AdverseEvent, AllergyIntolerance, Condition,
+// Observation, Encounter, DetectedIssue, Provenance, OperationOutcome, Bundle,
+// Parameters and CapabilityStatement are structs with every R4 element, in
+// FHIR element order, built from the datatypes of
+// github.com/samply/golang-fhir-models (imported as fhir: fhir.CodeableConcept,
+// fhir.Reference, fhir.Quantity with json.Number values so decimals keep their
+// literal, fhir.Dosage, fhir.Timing, …). Any other resource type is a *Generic.
+// All of them implement Resource.
+//
+// Conventions of the structs (samply's resource structs get these wrong, which
+// is why the resources and their backbone elements are declared here):
+//   - string-like primitives (code, id, uri, dateTime, markdown, …) are string
+//     with omitempty: FHIR forbids "" so "" means absent;
+//   - boolean, integer and decimal elements are pointers (*bool, *int,
+//     *json.Number) so false and 0 are distinguishable from absent;
+//   - optional complex elements are pointers; required (1..1) complex elements
+//     are values with omitzero (e.g. MedicationAdministration.Subject);
+//   - each variant of a choice element value[x] is its own pointer field
+//     (MedicationCodeableConcept, MedicationReference): set exactly one;
+//   - codes are plain strings (status, intent, gender, …): the codec does not
+//     validate them, conformance does;
+//   - Contained is []Resource, and Bundle.entry.resource,
+//     Bundle.entry.response.outcome and Parameters.parameter.resource are
+//     Resource;
+//   - UsageContext is declared here because samply's writes all four variants
+//     of its required value[x].
+//
+// # Codec
+//
+// Marshal writes resourceType first and never writes an empty object, array or
+// string, or null (FHIR ele-1), whatever zero values the structs hold. For a
+// resource built in code it costs one encoding/json encoding plus a substring
+// check.
+//
+// Unmarshal is lossless: whatever the struct does not model (primitive
+// extensions like _birthDate, extensions inside samply datatypes that drop
+// them, elements of other FHIR versions, number literals an int would
+// normalise) is kept with the resource as a delta against its typed encoding
+// and written back by Marshal, so every official R4 example reads and writes
+// back unchanged (tests prove it). Mapping code can change typed fields of a
+// resource it read: a changed field wins over the recorded original (see
+// delta.go).
+//
+// Use pointers (*Patient) with encoding/json: MarshalJSON and UnmarshalJSON
+// have pointer receivers and do the same as Marshal and Unmarshal.
+package r4
