@@ -24,6 +24,11 @@ var (
 	ErrStale = errors.New("store: stale version")
 	// ErrConflict: the same version is stored with other content.
 	ErrConflict = errors.New("store: same version with other content")
+	// ErrInvalid: a write or query the store cannot take as given (empty
+	// key, version below 1, unparsable date filter, unknown comparator).
+	// Callers that validate their input first never see it; the facade
+	// may map it to 400.
+	ErrInvalid = errors.New("store: invalid argument")
 )
 
 // PutResult says what a PutRecord did.
@@ -80,7 +85,7 @@ type ListQuery struct {
 	PatientID    string    // "" for any
 	UpdatedSince time.Time // zero for any; compared with UpdatedAt (>)
 	After        int64     // cursor: only Seq > After
-	Limit        int
+	Limit        int       // page size; <= 0 means 100
 }
 
 // RecordPage is one page of records, ordered by Seq.
@@ -148,8 +153,8 @@ type ResourceQuery struct {
 	Status      []string
 	Date        []DateFilter
 	LastUpdated []DateFilter
-	Offset      int // stable paging: ordered by (LastUpdated, ID)
-	Count       int
+	Offset      int // stable paging: ordered by (LastUpdated, Type, ID)
+	Count       int // page size; <= 0 means every match after Offset
 }
 
 // ResourcePage is one page of search results and the total match count.

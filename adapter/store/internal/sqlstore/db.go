@@ -1,0 +1,75 @@
+// Package sqlstore is the one implementation of store.Store over SQL that
+// the SQLite and PostgreSQL stores share: the statements are written in the
+// common subset of both dialects ($n placeholders, ON CONFLICT, RETURNING,
+// times as int64 microseconds since the Unix epoch in UTC) and the few
+// differences (locking, sequences, driver errors) come in through Dialect
+// and DB.
+package sqlstore
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNoRows is what Row.Scan returns when a query matched nothing; the
+// drivers' own sentinels are mapped to it by the DB adapters.
+var ErrNoRows = errors.New("sqlstore: no rows")
+
+// Querier runs statements inside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows iterates a query's result.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Row is a single-row result; Scan returns ErrNoRows when there is none.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// DB runs transactions. Write transactions of one DB must be serialisable
+// with respect to each other for the rows they lock (SQLite: one writer;
+// PostgreSQL: row and advisory locks); Write may retry fn on a transient
+// serialisation failure, so fn must not have effects outside the
+// transaction.
+type DB interface {
+	Write(ctx context.Context, fn func(q Querier) error) error
+	// Read runs reads that need no common snapshot (each statement may
+	// see its own).
+	Read(ctx context.Context, fn func(q Querier) error) error
+	// Snapshot runs reads that must agree with each other (a count and
+	// its page) in one read-only snapshot.
+	Snapshot(ctx context.Context, fn func(q Querier) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Dialect holds the statements that differ between the databases.
+type Dialect struct {
+	// LockRecord, when set, is run with the argument "kind/id" at the
+	// start of a write of that record so concurrent writers (several
+	// instances) of one record serialise; SQLite needs none (one writer).
+	LockRecord string
+	// NextSeq is an expression giving the next store-wide record change
+	// sequence value.
+	NextSeq string
+	// SeqLock, when set, is taken just before a write assigns its final
+	// record sequence value and queues its outbox entry, and held until
+	// commit, so sequence values become visible in the order they were
+	// handed out: a reader paging by Seq (ListRecords' cursor) never
+	// sees a later value before an earlier one and so never skips a
+	// record. SQLite needs none (its single writer already commits in
+	// order).
+	SeqLock string
+	// ClaimLock is appended to the claim's candidate SELECT (PostgreSQL:
+	// FOR UPDATE SKIP LOCKED) so instances never claim the same entry.
+	ClaimLock string
+}

@@ -1,0 +1,580 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ivbridge/ivbridge/adapter/store"
+	"github.com/ivbridge/ivbridge/mappings/clinic"
+)
+
+type source struct {
+	kind clinic.Kind
+	id   string
+}
+
+// prepared is a resource with its derived search columns.
+type prepared struct {
+	r          store.Resource
+	idents     string // JSON array
+	refs       string // JSON object
+	dateStart  *int64 // inclusive; nil when the resource has no date
+	dateEnd    *int64 // inclusive
+	identPairs [][2]string
+}
+
+// prepareResources checks a projection and derives its search keys. When
+// kind is set, every resource is attributed to that record.
+func prepareResources(rs []store.Resource, kind clinic.Kind, id string) ([]prepared, error) {
+	out := make([]prepared, 0, len(rs))
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if kind != "" {
+			r.SourceKind, r.SourceID = kind, id
+		}
+		key := r.Type + "/" + r.ID
+		switch {
+		case r.Type == "" || r.ID == "":
+			return nil, invalid("resource without type or id")
+		case r.SourceKind == "" || r.SourceID == "":
+			return nil, invalid("resource %s without source record", key)
+		case len(r.Body) == 0:
+			return nil, invalid("resource %s without body", key)
+		case seen[key]:
+			return nil, invalid("resource %s twice in one write", key)
+		}
+		seen[key] = true
+		r.Deleted = false
+		p := prepared{r: r}
+		if r.Date != "" {
+			dr, err := store.ParseDateRange(r.Date)
+			if err != nil {
+				return nil, fmt.Errorf("%w: resource %s: %w", store.ErrInvalid, key, err)
+			}
+			start, end := rangeMicros(dr)
+			p.dateStart, p.dateEnd = &start, &end
+		}
+		idents := r.Identifiers
+		if idents == nil {
+			idents = []string{}
+		}
+		b, err := json.Marshal(idents)
+		if err != nil {
+			return nil, fmt.Errorf("encode identifiers: %w", err)
+		}
+		p.idents = string(b)
+		refs := r.Refs
+		if refs == nil {
+			refs = map[string]string{}
+		}
+		if b, err = json.Marshal(refs); err != nil {
+			return nil, fmt.Errorf("encode refs: %w", err)
+		}
+		p.refs = string(b)
+		pairs := map[[2]string]bool{}
+		for _, ident := range r.Identifiers {
+			sys, val := splitToken(ident)
+			pair := [2]string{sys, val}
+			if !pairs[pair] {
+				pairs[pair] = true
+				p.identPairs = append(p.identPairs, pair)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// splitToken splits "system|value" at the first bar; a token without a
+// bar is a value without a system.
+func splitToken(s string) (system, value string) {
+	if sys, val, ok := strings.Cut(s, "|"); ok {
+		return sys, val
+	}
+	return "", s
+}
+
+// rangeMicros turns an exclusive-end range into inclusive microsecond
+// bounds, so a value of sub-microsecond precision still covers its
+// microsecond.
+func rangeMicros(dr store.DateRange) (start, end int64) {
+	start = micros(dr.Start)
+	end = micros(dr.End) - 1
+	if dr.End.Sub(dr.Start) < 1000 && micros(dr.End) == start { // end truncated onto start
+		end = start
+	}
+	if end < start {
+		end = start
+	}
+	return start, end
+}
+
+type currentRow struct {
+	version    int
+	deleted    int
+	body       []byte
+	patientID  string
+	status     string
+	date       string
+	idents     string
+	refs       string
+	sourceKind string
+	sourceID   string
+	ord        int
+}
+
+func (c currentRow) sameAs(p prepared) bool {
+	return c.deleted == 0 && bytes.Equal(c.body, p.r.Body) && c.patientID == p.r.PatientID &&
+		c.status == p.r.Status && c.date == p.r.Date && c.idents == p.idents && c.refs == p.refs &&
+		c.sourceKind == string(p.r.SourceKind) && c.sourceID == p.r.SourceID
+}
+
+func (s *Store) readCurrent(ctx context.Context, q Querier, typ, id string) (currentRow, bool, error) {
+	var c currentRow
+	err := q.QueryRow(ctx, `SELECT version_id, deleted, body, patient_id, status, date, identifiers, refs,
+source_kind, source_id, ord FROM resources WHERE type = $1 AND id = $2`, typ, id).
+		Scan(&c.version, &c.deleted, &c.body, &c.patientID, &c.status, &c.date, &c.idents, &c.refs,
+			&c.sourceKind, &c.sourceID, &c.ord)
+	if errors.Is(err, ErrNoRows) {
+		return currentRow{}, false, nil
+	}
+	if err != nil {
+		return currentRow{}, false, fmt.Errorf("read resource %s/%s: %w", typ, id, err)
+	}
+	return c, true, nil
+}
+
+// writeResources stores a projection. With replace set, it is the whole
+// projection of that record: resources the record had before and lacks now
+// get a Deleted version. Unchanged resources keep their version.
+func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source) error {
+	var stale map[[2]string]bool
+	if replace != nil {
+		stale = map[[2]string]bool{}
+		rows, err := q.Query(ctx, `SELECT type, id FROM resources WHERE source_kind = $1 AND source_id = $2 AND deleted = 0`,
+			string(replace.kind), replace.id)
+		if err != nil {
+			return fmt.Errorf("read projection: %w", err)
+		}
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				rows.Close()
+				return fmt.Errorf("read projection: %w", err)
+			}
+			stale[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read projection: %w", err)
+		}
+	}
+	for i, p := range ps {
+		r := p.r
+		delete(stale, [2]string{r.Type, r.ID})
+		cur, found, err := s.readCurrent(ctx, q, r.Type, r.ID)
+		if err != nil {
+			return err
+		}
+		ord := i
+		if replace == nil {
+			if found && cur.sourceKind == string(r.SourceKind) && cur.sourceID == r.SourceID {
+				ord = cur.ord
+			} else if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM resources WHERE source_kind = $1 AND source_id = $2`,
+				string(r.SourceKind), r.SourceID).Scan(&ord); err != nil {
+				return fmt.Errorf("next ord: %w", err)
+			}
+		}
+		if found && cur.sameAs(p) {
+			if cur.ord != ord {
+				if _, err := q.Exec(ctx, `UPDATE resources SET ord = $3 WHERE type = $1 AND id = $2`, r.Type, r.ID, ord); err != nil {
+					return fmt.Errorf("reorder resource: %w", err)
+				}
+			}
+			continue
+		}
+		version := 1
+		if found {
+			version = cur.version + 1
+		}
+		if _, err := q.Exec(ctx, `INSERT INTO resources (type, id, version_id, last_updated_us, patient_id, status, date,
+date_start_us, date_end_us, identifiers, refs, body, deleted, source_kind, source_id, ord)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15)
+ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated_us = excluded.last_updated_us,
+patient_id = excluded.patient_id, status = excluded.status, date = excluded.date,
+date_start_us = excluded.date_start_us, date_end_us = excluded.date_end_us, identifiers = excluded.identifiers,
+refs = excluded.refs, body = excluded.body, deleted = 0, source_kind = excluded.source_kind,
+source_id = excluded.source_id, ord = excluded.ord`,
+			r.Type, r.ID, version, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd, p.idents, p.refs,
+			r.Body, string(r.SourceKind), r.SourceID, ord); err != nil {
+			return fmt.Errorf("write resource %s/%s: %w", r.Type, r.ID, err)
+		}
+		if _, err := q.Exec(ctx, `INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id,
+status, date, identifiers, refs, body, deleted, source_kind, source_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)`,
+			r.Type, r.ID, version, now, r.PatientID, r.Status, r.Date, p.idents, p.refs, r.Body,
+			string(r.SourceKind), r.SourceID); err != nil {
+			return fmt.Errorf("write resource version %s/%s: %w", r.Type, r.ID, err)
+		}
+		if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, r.Type, r.ID); err != nil {
+			return fmt.Errorf("clear identifiers: %w", err)
+		}
+		for _, pair := range p.identPairs {
+			if _, err := q.Exec(ctx, `INSERT INTO resource_identifiers (type, id, system, value) VALUES ($1, $2, $3, $4)`,
+				r.Type, r.ID, pair[0], pair[1]); err != nil {
+				return fmt.Errorf("write identifier: %w", err)
+			}
+		}
+	}
+	// Delete in a fixed order so concurrent writers lock rows alike.
+	keys := make([][2]string, 0, len(stale))
+	for k := range stale {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	for _, k := range keys {
+		if err := s.deleteResource(ctx, q, k[0], k[1], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteResource writes a Deleted version: vread of it answers 410, the
+// earlier versions stay readable, searches no longer find it.
+func (s *Store) deleteResource(ctx context.Context, q Querier, typ, id string, now int64) error {
+	cur, found, err := s.readCurrent(ctx, q, typ, id)
+	if err != nil || !found || cur.deleted != 0 {
+		return err
+	}
+	version := cur.version + 1
+	if _, err := q.Exec(ctx, `UPDATE resources SET version_id = $3, last_updated_us = $4, deleted = 1, body = $5
+WHERE type = $1 AND id = $2`, typ, id, version, now, []byte{}); err != nil {
+		return fmt.Errorf("delete resource %s/%s: %w", typ, id, err)
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id,
+status, date, identifiers, refs, body, deleted, source_kind, source_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)`,
+		typ, id, version, now, cur.patientID, cur.status, cur.date, cur.idents, cur.refs, []byte{},
+		cur.sourceKind, cur.sourceID); err != nil {
+		return fmt.Errorf("write deleted version %s/%s: %w", typ, id, err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, typ, id); err != nil {
+		return fmt.Errorf("clear identifiers: %w", err)
+	}
+	return nil
+}
+
+const resourceCols = `type, id, version_id, last_updated_us, patient_id, status, date, identifiers, refs, body,
+deleted, source_kind, source_id`
+
+func scanResource(r Row) (store.Resource, error) {
+	var res store.Resource
+	var lastUpdated int64
+	var idents, refs, sourceKind string
+	var deleted int
+	if err := r.Scan(&res.Type, &res.ID, &res.VersionID, &lastUpdated, &res.PatientID, &res.Status, &res.Date,
+		&idents, &refs, &res.Body, &deleted, &sourceKind, &res.SourceID); err != nil {
+		return store.Resource{}, err
+	}
+	res.LastUpdated = fromMicros(lastUpdated)
+	res.Deleted = deleted != 0
+	res.SourceKind = clinic.Kind(sourceKind)
+	if err := json.Unmarshal([]byte(idents), &res.Identifiers); err != nil {
+		return store.Resource{}, fmt.Errorf("decode identifiers of %s/%s: %w", res.Type, res.ID, err)
+	}
+	if len(res.Identifiers) == 0 {
+		res.Identifiers = nil
+	}
+	if err := json.Unmarshal([]byte(refs), &res.Refs); err != nil {
+		return store.Resource{}, fmt.Errorf("decode refs of %s/%s: %w", res.Type, res.ID, err)
+	}
+	if len(res.Refs) == 0 {
+		res.Refs = nil
+	}
+	if res.Deleted || len(res.Body) == 0 {
+		res.Body = nil
+	}
+	return res, nil
+}
+
+// GetResource returns the current version of a resource, Deleted set when
+// its latest version removed it.
+func (s *Store) GetResource(ctx context.Context, typ, id string) (store.Resource, error) {
+	var res store.Resource
+	err := s.db.Read(ctx, func(q Querier) error {
+		var err error
+		res, err = scanResource(q.QueryRow(ctx, `SELECT `+resourceCols+` FROM resources WHERE type = $1 AND id = $2`, typ, id))
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return store.Resource{}, fmt.Errorf("store: resource %s/%s: %w", typ, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Resource{}, fmt.Errorf("store: get resource %s/%s: %w", typ, id, err)
+	}
+	return res, nil
+}
+
+// GetResourceVersion returns one version of a resource (vread).
+func (s *Store) GetResourceVersion(ctx context.Context, typ, id string, version int) (store.Resource, error) {
+	var res store.Resource
+	err := s.db.Read(ctx, func(q Querier) error {
+		var err error
+		res, err = scanResource(q.QueryRow(ctx, `SELECT `+resourceCols+` FROM resource_versions
+WHERE type = $1 AND id = $2 AND version_id = $3`, typ, id, version))
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return store.Resource{}, fmt.Errorf("store: resource %s/%s version %d: %w", typ, id, version, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Resource{}, fmt.Errorf("store: get resource %s/%s version %d: %w", typ, id, version, err)
+	}
+	return res, nil
+}
+
+// ResourcesOf returns the current, not deleted resources of one record in
+// the order they were written.
+func (s *Store) ResourcesOf(ctx context.Context, kind clinic.Kind, id string) ([]store.Resource, error) {
+	var out []store.Resource
+	err := s.db.Read(ctx, func(q Querier) error {
+		out = nil
+		rows, err := q.Query(ctx, `SELECT `+resourceCols+` FROM resources
+WHERE source_kind = $1 AND source_id = $2 AND deleted = 0 ORDER BY ord, type, id`, string(kind), id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanResource(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: resources of %s/%s: %w", kind, id, err)
+	}
+	return out, nil
+}
+
+// PutResources adds or replaces resources outside a record write and, with
+// enqueue, queues each source record's current version for sync.
+func (s *Store) PutResources(ctx context.Context, rs []store.Resource, enqueue bool) error {
+	ps, err := prepareResources(rs, "", "")
+	if err != nil {
+		return fmt.Errorf("store: put resources: %w", err)
+	}
+	var sources []source
+	seen := map[source]bool{}
+	for _, p := range ps {
+		src := source{p.r.SourceKind, p.r.SourceID}
+		if !seen[src] {
+			seen[src] = true
+			sources = append(sources, src)
+		}
+	}
+	// Lock in a fixed order: two re-checks touching the same records
+	// never wait on each other in a cycle.
+	slices.SortFunc(sources, func(a, b source) int {
+		if c := strings.Compare(string(a.kind), string(b.kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	err = s.db.Write(ctx, func(q Querier) error {
+		now := s.clock()
+		type head struct {
+			version   int
+			patientID string
+		}
+		heads := map[source]head{}
+		for _, src := range sources {
+			if err := s.lockRecord(ctx, q, src.kind, src.id); err != nil {
+				return err
+			}
+			var h head
+			err := q.QueryRow(ctx, `SELECT version, patient_id FROM records WHERE kind = $1 AND id = $2`,
+				string(src.kind), src.id).Scan(&h.version, &h.patientID)
+			if errors.Is(err, ErrNoRows) {
+				return fmt.Errorf("source record %s/%s: %w", src.kind, src.id, store.ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("read source record: %w", err)
+			}
+			heads[src] = h
+		}
+		if err := s.writeResources(ctx, q, ps, now, nil); err != nil {
+			return err
+		}
+		if enqueue {
+			if err := s.lockSeq(ctx, q); err != nil {
+				return err
+			}
+			for _, src := range sources {
+				h := heads[src]
+				if err := s.enqueue(ctx, q, src.kind, src.id, h.version, h.patientID, now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put resources: %w", err)
+	}
+	return nil
+}
+
+// args numbers query parameters as they are added.
+type args struct{ vals []any }
+
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return fmt.Sprintf("$%d", len(a.vals))
+}
+
+func dateCond(a *args, f store.DateFilter, startCol, endCol string) (string, error) {
+	dr, err := store.ParseDateRange(f.Value)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	ps, pe := rangeMicros(dr)
+	S, E := startCol, endCol
+	switch f.Comparator {
+	case store.EQ, "":
+		return fmt.Sprintf("(%s >= %s AND %s <= %s)", S, a.add(ps), E, a.add(pe)), nil
+	case store.NE:
+		return fmt.Sprintf("NOT (%s >= %s AND %s <= %s)", S, a.add(ps), E, a.add(pe)), nil
+	case store.LT:
+		return fmt.Sprintf("%s < %s", S, a.add(ps)), nil
+	case store.GT:
+		return fmt.Sprintf("%s > %s", E, a.add(pe)), nil
+	case store.LE: // below it, or within it
+		return fmt.Sprintf("(%s < %s OR %s <= %s)", S, a.add(ps), E, a.add(pe)), nil
+	case store.GE: // above it, or within it
+		return fmt.Sprintf("(%s > %s OR %s >= %s)", E, a.add(pe), S, a.add(ps)), nil
+	case store.SA:
+		return fmt.Sprintf("%s > %s", S, a.add(pe)), nil
+	case store.EB:
+		return fmt.Sprintf("%s < %s", E, a.add(ps)), nil
+	}
+	return "", invalid("date comparator %q", f.Comparator)
+}
+
+// SearchResources finds current, not deleted resources, ordered by
+// (LastUpdated, Type, ID) so pages are stable. Count <= 0 returns every
+// match after Offset.
+func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (store.ResourcePage, error) {
+	a := &args{}
+	conds := []string{"r.deleted = 0"}
+	if rq.Type != "" {
+		conds = append(conds, "r.type = "+a.add(rq.Type))
+	}
+	if len(rq.IDs) > 0 {
+		ph := make([]string, len(rq.IDs))
+		for i, id := range rq.IDs {
+			ph[i] = a.add(id)
+		}
+		conds = append(conds, "r.id IN ("+strings.Join(ph, ", ")+")")
+	}
+	if rq.Identifier != "" {
+		// An uncorrelated IN lets both planners start from the
+		// identifier index instead of probing it per resource.
+		var sub []string
+		if sys, val, ok := strings.Cut(rq.Identifier, "|"); ok {
+			sub = append(sub, "ri.system = "+a.add(sys))
+			if val != "" || sys == "" {
+				sub = append(sub, "ri.value = "+a.add(val))
+			}
+		} else {
+			sub = append(sub, "ri.value = "+a.add(rq.Identifier))
+		}
+		conds = append(conds, "(r.type, r.id) IN (SELECT ri.type, ri.id FROM resource_identifiers ri WHERE "+
+			strings.Join(sub, " AND ")+")")
+	}
+	if rq.PatientID != "" {
+		conds = append(conds, "r.patient_id = "+a.add(rq.PatientID))
+	}
+	if len(rq.Status) > 0 {
+		ph := make([]string, len(rq.Status))
+		for i, st := range rq.Status {
+			ph[i] = a.add(st)
+		}
+		conds = append(conds, "r.status IN ("+strings.Join(ph, ", ")+")")
+	}
+	for _, f := range rq.Date {
+		c, err := dateCond(a, f, "r.date_start_us", "r.date_end_us")
+		if err != nil {
+			return store.ResourcePage{}, fmt.Errorf("store: search date: %w", err)
+		}
+		conds = append(conds, "r.date_start_us IS NOT NULL AND "+c)
+	}
+	for _, f := range rq.LastUpdated {
+		c, err := dateCond(a, f, "r.last_updated_us", "r.last_updated_us")
+		if err != nil {
+			return store.ResourcePage{}, fmt.Errorf("store: search _lastUpdated: %w", err)
+		}
+		conds = append(conds, c)
+	}
+	if rq.Offset < 0 {
+		return store.ResourcePage{}, invalid("offset %d", rq.Offset)
+	}
+	where := " FROM resources r WHERE " + strings.Join(conds, " AND ")
+	countQuery := "SELECT COUNT(*)" + where
+	countArgs := slices.Clone(a.vals)
+	pageQuery := "SELECT " + prefixed("r.", resourceCols) + where + " ORDER BY r.last_updated_us, r.type, r.id"
+	if rq.Count > 0 {
+		pageQuery += " LIMIT " + a.add(rq.Count) + " OFFSET " + a.add(rq.Offset)
+	} else if rq.Offset > 0 {
+		// LIMIT -1 is SQLite's "no limit"; PostgreSQL takes LIMIT ALL.
+		// A huge limit is understood by both.
+		pageQuery += " LIMIT " + a.add(int64(1)<<62) + " OFFSET " + a.add(rq.Offset)
+	}
+	var page store.ResourcePage
+	err := s.db.Snapshot(ctx, func(q Querier) error {
+		page = store.ResourcePage{}
+		if err := q.QueryRow(ctx, countQuery, countArgs...).Scan(&page.Total); err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+		if page.Total <= rq.Offset {
+			return nil
+		}
+		rows, err := q.Query(ctx, pageQuery, a.vals...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanResource(rows)
+			if err != nil {
+				return err
+			}
+			page.Resources = append(page.Resources, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
+	}
+	return page, nil
+}
+
+func prefixed(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
