@@ -1,0 +1,102 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+)
+
+// checkReference checks a Reference's literal reference and type against
+// the element's target resource types, and that "#id" resolves (ref-1).
+func (w *walker) checkReference(obj map[string]any, f *field, ctx *resCtx) {
+	ref, _ := obj["reference"].(string)
+	if typ, ok := obj["type"].(string); ok && f.targets != nil && w.m.resources[typ] != nil && !f.targets[typ] {
+		w.addAt(SeverityError, CodeStructure, fmt.Sprintf("Reference.type %s is not an allowed target (%s)", typ, keys(f.targets)), ".type")
+	}
+	if ref == "" {
+		return
+	}
+	if ref[0] == '#' {
+		ctx.noteLocalRef(ref)
+		if ref == "#" {
+			return // the container itself
+		}
+		rt, ok := ctx.contained[ref[1:]]
+		if !ok {
+			w.addAt(SeverityError, CodeInvariant, "ref-1: SHALL have a contained resource if a local reference is provided (no contained resource with id "+ref[1:]+")", ".reference")
+			return
+		}
+		w.checkTarget(rt, f)
+		return
+	}
+	if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
+		if ctx.bundle != nil {
+			if rt, ok := ctx.bundle.fullURLs[ref]; ok {
+				w.checkTarget(rt, f)
+			}
+		}
+		return
+	}
+	if ctx.bundle != nil {
+		if rt, ok := ctx.bundle.fullURLs[ref]; ok {
+			w.checkTarget(rt, f)
+			return
+		}
+	}
+	rt, literal := referenceType(ref)
+	if rt == "" {
+		if !strings.Contains(ref, ":") {
+			w.addAt(SeverityError, CodeValue, "a relative reference must have the form Type/id (or Type?query in a transaction)", ".reference")
+		}
+		return
+	}
+	if w.m.resources[rt] == nil {
+		if !strings.Contains(ref, ":") {
+			w.addAt(SeverityError, CodeValue, fmt.Sprintf("%q is not a resource type", rt), ".reference")
+		}
+		return
+	}
+	_ = literal
+	w.checkTarget(rt, f)
+}
+
+func (w *walker) checkTarget(rt string, f *field) {
+	if f.targets == nil || rt == "" || f.targets[rt] {
+		return
+	}
+	w.addAt(SeverityError, CodeStructure, fmt.Sprintf("a reference to %s is not allowed here (allowed: %s)", rt, keys(f.targets)), ".reference")
+}
+
+// referenceType extracts the resource type of a literal reference:
+// Type/id, Type/id/_history/vid, http(s)://base/Type/id[...], Type?query.
+// It returns "" when the reference does not have one of these forms.
+func referenceType(ref string) (rt string, literal bool) {
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
+		head := ref[:i]
+		if !strings.Contains(head, "/") && !strings.Contains(head, ":") {
+			return head, false // conditional reference Type?query
+		}
+		ref = head
+	}
+	if i := strings.IndexByte(ref, '#'); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	segs := strings.Split(ref, "/")
+	if len(segs) < 2 {
+		return "", false
+	}
+	typ, id := segs[len(segs)-2], segs[len(segs)-1]
+	if !validID(id) || typ == "" || typ[0] < 'A' || typ[0] > 'Z' {
+		return "", false
+	}
+	if strings.Contains(ref, ":") {
+		// Absolute URL: only the last two segments matter.
+		return typ, true
+	}
+	if len(segs) != 2 {
+		return "", false
+	}
+	return typ, true
+}

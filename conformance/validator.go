@@ -1,0 +1,515 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Issue severities (OperationOutcome.issue.severity).
+const (
+	SeverityFatal       = "fatal"
+	SeverityError       = "error"
+	SeverityWarning     = "warning"
+	SeverityInformation = "information"
+)
+
+// Issue type codes used by the validator (OperationOutcome.issue.code,
+// value set http://hl7.org/fhir/ValueSet/issue-type).
+const (
+	CodeStructure     = "structure"     // unknown element, wrong JSON shape, wrong reference target
+	CodeRequired      = "required"      // a required element is missing
+	CodeValue         = "value"         // a primitive value is malformed
+	CodeCodeInvalid   = "code-invalid"  // a code outside a required binding
+	CodeInvariant     = "invariant"     // an invariant (per-1, mad-1 …) is violated
+	CodeInvalid       = "invalid"       // not JSON at all
+	CodeInformational = "informational" // no finding
+)
+
+// Issue is one validation finding.
+type Issue struct {
+	// Severity is fatal, error, warning or information.
+	Severity string `json:"severity"`
+	// Code is the OperationOutcome issue type (structure, required, value,
+	// code-invalid, invariant, invalid …).
+	Code string `json:"code"`
+	// Diagnostics says what is wrong; it never quotes string values of the
+	// resource (they may hold patient data), only codes and element names.
+	Diagnostics string `json:"diagnostics"`
+	// Expression is the FHIRPath of the offending element, e.g.
+	// "Bundle.entry[2].resource.status"; empty for whole-document problems.
+	Expression string `json:"expression,omitempty"`
+}
+
+// Validator validates FHIR R4 JSON. It is immutable and safe for concurrent
+// use; create it once and share it.
+type Validator struct {
+	m *model
+}
+
+// NewValidator returns a validator over the embedded R4 tables. The tables
+// are decoded once per process; later calls are cheap. It panics only if the
+// embedded tables are corrupt, which the package tests rule out.
+func NewValidator() *Validator {
+	m, err := loadModel()
+	if err != nil {
+		panic(fmt.Sprintf("conformance: %v", err))
+	}
+	return &Validator{m: m}
+}
+
+// Validate checks one JSON document holding a resource (a Bundle included)
+// and returns every finding, sorted by expression; an empty result means
+// the document is valid. Warnings do not make it invalid: use HasErrors.
+func (v *Validator) Validate(data []byte) []Issue {
+	doc, dups, err := parseJSON(data)
+	if err != nil {
+		return []Issue{{Severity: SeverityFatal, Code: CodeInvalid, Diagnostics: err.Error()}}
+	}
+	issues := v.ValidateResource(doc)
+	if len(dups) > 0 {
+		root := "$"
+		if o, ok := doc.(map[string]any); ok {
+			if rt, ok := o["resourceType"].(string); ok && v.m.resources[rt] != nil {
+				root = rt
+			}
+		}
+		for _, d := range dups {
+			issues = append(issues, Issue{Severity: SeverityError, Code: CodeStructure,
+				Diagnostics: "duplicate JSON property (FHIR JSON forbids repeated names)", Expression: root + "." + d})
+		}
+		sortIssues(issues)
+	}
+	return issues
+}
+
+// sortIssues orders issues by expression, then code and diagnostics, so the
+// result does not depend on map iteration order.
+func sortIssues(issues []Issue) {
+	slices.SortStableFunc(issues, func(a, b Issue) int {
+		if c := strings.Compare(a.Expression, b.Expression); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Code, b.Code); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Diagnostics, b.Diagnostics)
+	})
+}
+
+// ValidateResource checks a resource already decoded from JSON into
+// map[string]any (numbers as json.Number, as json.Decoder.UseNumber gives;
+// float64 numbers are accepted too). Validate is preferred for raw JSON: it
+// also reports duplicate property names, which a decoded map has lost.
+// Issues are sorted by expression.
+func (v *Validator) ValidateResource(doc any) []Issue {
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return []Issue{{Severity: SeverityFatal, Code: CodeStructure, Diagnostics: "a FHIR resource must be a JSON object"}}
+	}
+	w := &walker{m: v.m, path: make([]byte, 0, 128)}
+	w.resource(obj, nil, nil)
+	sortIssues(w.issues)
+	return w.issues
+}
+
+// resCtx is the context of one resource and the resources it contains:
+// contained resources are resolved against their container.
+type resCtx struct {
+	contained map[string]string // contained id → resourceType
+	localRefs map[string]bool   // "#id" values seen anywhere in the container
+	bundle    *bundleCtx
+}
+
+// bundleCtx lets urn:uuid: / fullUrl references resolve inside a Bundle.
+type bundleCtx struct {
+	fullURLs map[string]string // fullUrl → resourceType
+}
+
+type walker struct {
+	m      *model
+	path   []byte
+	issues []Issue
+	ic     invCtx // scratch context for invariant evaluation
+}
+
+func (w *walker) add(sev, code, diag string) {
+	w.issues = append(w.issues, Issue{Severity: sev, Code: code, Diagnostics: diag, Expression: string(w.path)})
+}
+
+func (w *walker) addAt(sev, code, diag, suffix string) {
+	w.issues = append(w.issues, Issue{Severity: sev, Code: code, Diagnostics: diag, Expression: string(w.path) + suffix})
+}
+
+func (w *walker) push(name string) int {
+	mark := len(w.path)
+	if mark > 0 {
+		w.path = append(w.path, '.')
+	}
+	w.path = append(w.path, name...)
+	return mark
+}
+
+func (w *walker) pushIndex(i int) int {
+	mark := len(w.path)
+	w.path = append(w.path, '[')
+	w.path = strconv.AppendInt(w.path, int64(i), 10)
+	w.path = append(w.path, ']')
+	return mark
+}
+
+func (w *walker) pop(mark int) { w.path = w.path[:mark] }
+
+// resource validates an inline resource. parent is the container's context
+// for contained resources (nil otherwise); bundle is the enclosing Bundle.
+func (w *walker) resource(obj map[string]any, parent *resCtx, bundle *bundleCtx) {
+	rtv, has := obj["resourceType"]
+	rt, _ := rtv.(string)
+	if !has {
+		w.add(SeverityError, CodeStructure, "resourceType is missing")
+		return
+	}
+	n := w.m.resources[rt]
+	if n == nil {
+		w.add(SeverityError, CodeStructure, fmt.Sprintf("unknown resourceType %q", rt))
+		return
+	}
+	if len(w.path) == 0 {
+		w.path = append(w.path, rt...)
+	}
+	ctx := parent
+	if ctx == nil {
+		ctx = &resCtx{bundle: bundle}
+		if cs, ok := obj["contained"].([]any); ok {
+			ctx.contained = make(map[string]string, len(cs))
+			for _, c := range cs {
+				if co, ok := c.(map[string]any); ok {
+					id, _ := co["id"].(string)
+					crt, _ := co["resourceType"].(string)
+					if id != "" {
+						ctx.contained[id] = crt
+					}
+				}
+			}
+		}
+		if rt == "Bundle" {
+			ctx.bundle = newBundleCtx(obj)
+		}
+	}
+	w.object(obj, n, nil, ctx, parent != nil)
+	if rt == "Bundle" {
+		w.bundleEntryRules(obj)
+	}
+}
+
+func newBundleCtx(obj map[string]any) *bundleCtx {
+	b := &bundleCtx{fullURLs: map[string]string{}}
+	entries, _ := obj["entry"].([]any)
+	for _, e := range entries {
+		eo, _ := e.(map[string]any)
+		fu, _ := eo["fullUrl"].(string)
+		res, _ := eo["resource"].(map[string]any)
+		if fu == "" || res == nil {
+			continue
+		}
+		rt, _ := res["resourceType"].(string)
+		b.fullURLs[fu] = rt
+	}
+	return b
+}
+
+// object validates one JSON object against node n. f is the field that
+// holds it (nil for a resource or a primitive's extension holder);
+// inContained marks a resource contained in another.
+func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inContained bool) {
+	if len(obj) == 0 || (!n.isResource && len(obj) == 1 && obj["id"] != nil) {
+		w.add(SeverityError, CodeInvariant, "ele-1: All FHIR elements must have a @value or children")
+	}
+	// Per-element item and variant counts, on the stack for usual nodes.
+	var countBuf [48]int32
+	var variantBuf [48]uint8
+	var counts []int32
+	var variants []uint8
+	if len(n.elems) <= len(countBuf) {
+		counts, variants = countBuf[:len(n.elems)], variantBuf[:len(n.elems)]
+	} else {
+		counts, variants = make([]int32, len(n.elems)), make([]uint8, len(n.elems))
+	}
+	for key, val := range obj {
+		if key == "resourceType" && n.isResource {
+			continue
+		}
+		if len(key) > 1 && key[0] == '_' {
+			base := key[1:]
+			bf := n.fields[base]
+			if bf == nil || bf.prim == primNone {
+				mark := w.push(key)
+				w.add(SeverityError, CodeStructure, fmt.Sprintf("unknown element %q (no primitive %q here)", key, base))
+				w.pop(mark)
+				continue
+			}
+			baseVal, hasBase := obj[base]
+			w.primitiveExtension(key, val, bf, baseVal, ctx)
+			if !hasBase {
+				counts[bf.elem.index] += itemCount(val)
+				variants[bf.elem.index]++
+			}
+			continue
+		}
+		fl := n.fields[key]
+		mark := w.push(key)
+		if fl == nil {
+			w.add(SeverityError, CodeStructure, fmt.Sprintf("unknown element %q in %s", key, n.path))
+			w.pop(mark)
+			continue
+		}
+		counts[fl.elem.index] += itemCount(val)
+		variants[fl.elem.index]++
+		hasExt := false
+		if fl.prim != primNone {
+			_, hasExt = obj[fl.extName]
+		}
+		w.value(val, fl, ctx, hasExt)
+		w.pop(mark)
+	}
+	for i, el := range n.elems {
+		c := int(counts[i])
+		if el.choice && variants[i] > 1 {
+			w.twoVariants(obj, el)
+		}
+		switch {
+		case c < el.min:
+			name := el.name
+			if el.choice {
+				name += "[x]"
+			}
+			if c == 0 {
+				w.addAt(SeverityError, CodeRequired, fmt.Sprintf("missing required element %s (min %d)", name, el.min), "."+name)
+			} else {
+				w.addAt(SeverityError, CodeStructure, fmt.Sprintf("%s has %d items, at least %d required", name, c, el.min), "."+name)
+			}
+		case el.max > 1 && c > el.max:
+			w.addAt(SeverityError, CodeStructure, fmt.Sprintf("%s has %d items, at most %d allowed", el.name, c, el.max), "."+el.name)
+		case el.max == 0 && c > 0 && !prohibitedByInvariant(el):
+			w.addAt(SeverityError, CodeStructure, fmt.Sprintf("%s is not allowed here", el.name), "."+el.name)
+		}
+	}
+	w.invariants(obj, n, f, ctx, inContained)
+}
+
+// itemCount is how many items a JSON property value stands for.
+func itemCount(v any) int32 {
+	switch x := v.(type) {
+	case []any:
+		return int32(len(x))
+	case nil:
+		return 0
+	}
+	return 1
+}
+
+// twoVariants reports a choice element with more than one variant.
+func (w *walker) twoVariants(obj map[string]any, el *elem) {
+	var names []string
+	for _, f := range el.fields {
+		if _, ok := obj[f.name]; ok {
+			names = append(names, f.name)
+		} else if _, ok := obj[f.extName]; ok {
+			names = append(names, f.extName)
+		}
+	}
+	if len(names) < 2 {
+		return // value and _value of one variant
+	}
+	w.addAt(SeverityError, CodeStructure, fmt.Sprintf("only one variant of %s[x] is allowed, found %s", el.name, strings.Join(names, ", ")), "."+el.name+"[x]")
+}
+
+// prohibitedByInvariant reports elements whose max 0 is stated by an
+// invariant (SimpleQuantity.comparator: sqty-1), reported there instead.
+func prohibitedByInvariant(el *elem) bool { return el.name == "comparator" }
+
+// value validates the JSON value of field f (the path already names it).
+func (w *walker) value(val any, f *field, ctx *resCtx, hasExt bool) {
+	if f.elem.max != 1 {
+		arr, ok := val.([]any)
+		if !ok {
+			w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must be a JSON array (max %s)", f.name, maxString(f.elem.max)))
+			return
+		}
+		if len(arr) == 0 {
+			w.add(SeverityError, CodeStructure, "empty arrays are not allowed")
+			return
+		}
+		for i, item := range arr {
+			mark := w.pushIndex(i)
+			if item == nil {
+				if f.prim == primNone || !hasExt {
+					w.add(SeverityError, CodeStructure, "null is not allowed in an array (except a primitive array aligned with its _ extensions)")
+				}
+			} else {
+				w.single(item, f, ctx)
+			}
+			w.pop(mark)
+		}
+		return
+	}
+	if _, isArr := val.([]any); isArr {
+		w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must not be an array (max 1)", f.name))
+		return
+	}
+	if val == nil {
+		if f.prim == primNone || !hasExt {
+			w.add(SeverityError, CodeStructure, "null values are not allowed")
+		}
+		return
+	}
+	w.single(val, f, ctx)
+}
+
+func maxString(m int) string {
+	if m < 0 {
+		return "*"
+	}
+	return strconv.Itoa(m)
+}
+
+// single validates one (non-array) value of field f.
+func (w *walker) single(val any, f *field, ctx *resCtx) {
+	if f.prim != primNone {
+		w.primitive(val, f.prim)
+		if len(f.elem.constraints) > 0 {
+			w.evalInvariants(invCtx{value: val, ctx: ctx}, nil, f)
+		}
+		if f.elem.vs != nil && f.prim == primCode {
+			if s, ok := val.(string); ok && !f.elem.vs.hasCode(s) {
+				w.add(SeverityError, CodeCodeInvalid, fmt.Sprintf("code %q is not in the required value set %s", s, f.elem.vsURL))
+			}
+		}
+		if s, ok := val.(string); ok && len(s) > 1 && s[0] == '#' && (f.prim == primCanonical || f.prim == primURI || f.prim == primURL) {
+			ctx.noteLocalRef(s)
+		}
+		return
+	}
+	obj, ok := val.(map[string]any)
+	if !ok {
+		w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must be a JSON object (type %s)", f.name, f.typ))
+		return
+	}
+	if f.isResource {
+		rt, _ := obj["resourceType"].(string)
+		if f.targets != nil && rt != "" && !f.targets[rt] {
+			w.add(SeverityError, CodeStructure, fmt.Sprintf("a %s is not allowed here (expected %s)", rt, keys(f.targets)))
+			return
+		}
+		if f.name == "contained" {
+			w.resource(obj, ctx, ctx.bundle)
+		} else {
+			w.resource(obj, nil, ctx.bundle)
+		}
+		return
+	}
+	w.object(obj, f.node, f, ctx, false)
+	if f.elem.vs != nil {
+		switch f.typ {
+		case "Coding":
+			w.checkCoding(obj, f.elem)
+		case "CodeableConcept":
+			w.checkCodeableConcept(obj, f.elem)
+		}
+	}
+	if f.typ == "Reference" {
+		w.checkReference(obj, f, ctx)
+	}
+}
+
+func (ctx *resCtx) noteLocalRef(ref string) {
+	if ctx.localRefs == nil {
+		ctx.localRefs = map[string]bool{}
+	}
+	ctx.localRefs[ref] = true
+}
+
+func keys(m map[string]bool) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, " | ")
+}
+
+// primitiveExtension validates "_name": an Element (id, extension) or, for
+// repeating primitives, an array of them aligned with the values.
+func (w *walker) primitiveExtension(key string, val any, f *field, values any, ctx *resCtx) {
+	mark := w.push(key)
+	defer w.pop(mark)
+	if f.elem.max != 1 {
+		arr, ok := val.([]any)
+		if !ok {
+			w.add(SeverityError, CodeStructure, key+" must be an array aligned with "+f.name)
+			return
+		}
+		if vals, ok := values.([]any); ok && len(vals) != len(arr) {
+			w.add(SeverityError, CodeStructure, fmt.Sprintf("%s has %d items but %s has %d", key, len(arr), f.name, len(vals)))
+		}
+		vals, _ := values.([]any)
+		for i, item := range arr {
+			if item == nil {
+				if i >= len(vals) || vals[i] == nil {
+					im := w.pushIndex(i)
+					w.add(SeverityError, CodeStructure, "a repeating primitive item must have a value or extensions")
+					w.pop(im)
+				}
+				continue
+			}
+			im := w.pushIndex(i)
+			w.elementObject(item, ctx)
+			w.pop(im)
+		}
+		return
+	}
+	w.elementObject(val, ctx)
+}
+
+func (w *walker) elementObject(val any, ctx *resCtx) {
+	obj, ok := val.(map[string]any)
+	if !ok {
+		w.add(SeverityError, CodeStructure, "a primitive's extension holder must be a JSON object")
+		return
+	}
+	w.object(obj, w.m.element, nil, ctx, false)
+}
+
+func (w *walker) checkCoding(obj map[string]any, el *elem) {
+	sys, _ := obj["system"].(string)
+	code, _ := obj["code"].(string)
+	if code == "" {
+		w.add(SeverityError, CodeCodeInvalid, "a Coding bound to the required value set "+el.vsURL+" has no code")
+		return
+	}
+	if !el.vs.hasCoding(sys, code) {
+		w.add(SeverityError, CodeCodeInvalid, fmt.Sprintf("code %s#%s is not in the required value set %s", sys, code, el.vsURL))
+	}
+}
+
+func (w *walker) checkCodeableConcept(obj map[string]any, el *elem) {
+	codings, _ := obj["coding"].([]any)
+	var seen []string
+	for _, c := range codings {
+		co, _ := c.(map[string]any)
+		sys, _ := co["system"].(string)
+		code, _ := co["code"].(string)
+		if code != "" && el.vs.hasCoding(sys, code) {
+			return
+		}
+		if code != "" {
+			seen = append(seen, sys+"#"+code)
+		}
+	}
+	if len(seen) == 0 {
+		w.add(SeverityError, CodeCodeInvalid, "no coding from the required value set "+el.vsURL)
+		return
+	}
+	w.add(SeverityError, CodeCodeInvalid, fmt.Sprintf("none of the codes %s is in the required value set %s", strings.Join(seen, ", "), el.vsURL))
+}
