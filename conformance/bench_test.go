@@ -14,7 +14,8 @@ func benchBundle(n int) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"fullUrl":"urn:uuid:00000000-0000-4000-8000-%012d","resource":%s,"request":{"method":"PUT","url":"MedicationAdministration/ma%d"}}`, i, baseAdministration, i)
+		res := strings.Replace(baseAdministration, `"id": "ma1"`, fmt.Sprintf(`"id": "ma%d"`, i), 1)
+		fmt.Fprintf(&b, `{"fullUrl":"urn:uuid:00000000-0000-4000-8000-%012d","resource":%s,"request":{"method":"PUT","url":"MedicationAdministration/ma%d"}}`, i, res, i)
 	}
 	b.WriteString(`]}`)
 	return []byte(b.String())

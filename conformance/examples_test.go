@@ -24,7 +24,7 @@ var knownErrata = map[string]string{
 
 // mutantsPerKind bounds the mutants of one kind per example so the whole
 // comparison stays well under a minute.
-const mutantsPerKind = 3
+const mutantsPerKind = 10
 
 // examplesDir finds ../shared/fhir-r4-examples relative to the repository
 // root (the directory holding go.mod).
@@ -139,6 +139,7 @@ func collectSites(m *model, doc map[string]any) []site {
 	walkRes = func(o map[string]any, path []any) {
 		rt, _ := o["resourceType"].(string)
 		if n := m.resources[rt]; n != nil {
+			sites = append(sites, site{kind: "unknown-element", path: path})
 			walkObj(o, n, path)
 		}
 	}
@@ -173,7 +174,7 @@ func collectSites(m *model, doc map[string]any) []site {
 			}
 			if f.typ == "Reference" && f.targets != nil {
 				if ref, _ := o["reference"].(string); ref != "" {
-					if rt, _ := referenceType(ref); rt != "" && !strings.Contains(ref, ":") && m.resources[rt] != nil {
+					if rt := referenceType(ref); rt != "" && !strings.Contains(ref, ":") && m.resources[rt] != nil {
 						sites = append(sites, site{kind: "wrong-ref", path: append(slices.Clone(path), "reference"), f: f})
 					}
 				}
@@ -249,6 +250,7 @@ var mutantCode = map[string]string{
 	"bad-date":        CodeValue,
 	"two-choices":     CodeStructure,
 	"wrong-ref":       CodeStructure,
+	"unknown-element": CodeStructure,
 }
 
 // wrongTarget picks a resource type that targets does not allow.
@@ -322,13 +324,19 @@ func mutate(doc map[string]any, s site) (any, bool) {
 		obj := parent.(map[string]any)
 		delete(obj, last.(string))
 		delete(obj, "_"+last.(string))
+	case "unknown-element":
+		obj := d.(map[string]any)
+		if len(s.path) > 0 {
+			obj = getAt(d, s.path).(map[string]any)
+		}
+		obj["notAnElement"] = true
 	case "bad-code", "bad-cc-code":
 		setAt(d, s.path, "not-a-valid-code")
 	case "bad-date":
 		setAt(d, s.path, "2015-13-45")
 	case "wrong-ref":
 		ref := getAt(d, s.path).(string)
-		rt, _ := referenceType(ref)
+		rt := referenceType(ref)
 		setAt(d, s.path, wrongTarget(s.f.targets)+strings.TrimPrefix(ref, rt))
 	case "two-choices":
 		obj := d.(map[string]any)

@@ -33,6 +33,7 @@ const (
 var invariants = map[string]invariantFunc{
 	// Element, Extension, Reference, Narrative.
 	"ext-1": func(ic *invCtx) bool { return has(ic.obj, "extension") == hasPrefixKey(ic.obj, "value") },
+	"txt-1": func(ic *invCtx) bool { s, _ := ic.value.(string); return narrativeActiveContent(s) },
 	"txt-2": func(ic *invCtx) bool { s, _ := ic.value.(string); return !narrativeHasContent(s) },
 	// DomainResource (evaluated on the container).
 	"dom-2": func(ic *invCtx) bool {
@@ -44,7 +45,8 @@ var invariants = map[string]invariantFunc{
 		}
 		return anyContained(ic.obj, func(c map[string]any) bool {
 			id := str(c, "id")
-			return !ic.ctx.localRefs["#"+id] && !refersToContainer(c)
+			referenced := id != "" && ic.ctx.localRefs["#"+id]
+			return !referenced && !refersToContainer(c)
 		})
 	},
 	"dom-4": func(ic *invCtx) bool {
@@ -264,9 +266,10 @@ var invariants = map[string]invariantFunc{
 
 // ImplementedInvariants returns the ids of the R4 invariants the validator
 // evaluates (as code, not FHIRPath), sorted; ele-1 and ref-1 are checked
-// structurally and included. Invariants of the definitions not listed here
-// (dom-6, txt-1, the ones of resources ivbridge does not use …) are not
-// evaluated.
+// structurally and included, txt-1 only for active content (scripts, event
+// handlers, javascript: URLs). Invariants of the definitions not listed here
+// (dom-6, drq-*, trd-*, exp-1, and those of resources ivbridge does not use)
+// are not evaluated.
 func ImplementedInvariants() []string {
 	ks := []string{"ele-1", "ref-1"}
 	for k := range invariants {
@@ -446,6 +449,58 @@ func refersToContainer(v any) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// forbiddenNarrativeElements are the elements outside txt-1's basic HTML
+// that make a narrative active or change the page around it.
+var forbiddenNarrativeElements = map[string]bool{
+	"script": true, "style": true, "object": true, "embed": true, "iframe": true, "frame": true,
+	"frameset": true, "applet": true, "form": true, "input": true, "button": true, "select": true,
+	"textarea": true, "option": true, "base": true, "link": true, "meta": true, "head": true,
+	"body": true, "html": true, "title": true, "noscript": true, "param": true, "svg": true,
+	"math": true, "audio": true, "video": true, "source": true, "canvas": true, "template": true,
+}
+
+// narrativeActiveContent implements the security-relevant part of txt-1:
+// it reports script-capable elements, event-handler attributes (on…) and
+// javascript:/vbscript:/data: URLs other than data: images. The allow-list
+// of formatting elements itself is not enforced.
+func narrativeActiveContent(div string) bool {
+	lower := strings.ToLower(div)
+	for i := 0; i < len(lower); i++ {
+		if lower[i] != '<' {
+			continue
+		}
+		j := i + 1
+		if j < len(lower) && lower[j] == '/' {
+			j++
+		}
+		k := j
+		for k < len(lower) && (lower[k] >= 'a' && lower[k] <= 'z' || lower[k] >= '0' && lower[k] <= '9' || lower[k] == ':' || lower[k] == '-') {
+			k++
+		}
+		if forbiddenNarrativeElements[lower[j:k]] {
+			return true
+		}
+		end := strings.IndexByte(lower[k:], '>')
+		if end < 0 {
+			end = len(lower) - k
+		}
+		tag := lower[k : k+end]
+		for _, attr := range strings.FieldsFunc(tag, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+			name, val, _ := strings.Cut(attr, "=")
+			if strings.HasPrefix(name, "on") {
+				return true
+			}
+			val = strings.Trim(val, `"' `)
+			if strings.HasPrefix(val, "javascript:") || strings.HasPrefix(val, "vbscript:") ||
+				(strings.HasPrefix(val, "data:") && !strings.HasPrefix(val, "data:image/")) {
+				return true
+			}
+		}
+		i = k + end
 	}
 	return false
 }

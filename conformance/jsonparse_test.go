@@ -74,7 +74,7 @@ func TestParseJSON(t *testing.T) {
 // FuzzParseJSON checks the parser against encoding/json: same verdict and
 // same value, except where FHIR is stricter (invalid UTF-8).
 func FuzzParseJSON(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2.5e3,"x\u00e9"],"b":null}`, `"\ud83d\ude00"`, `[{"a":1,"a":2}]`, `-0`, `{"":{}}`, "\"\xe2\x82\"", `[`, `"\u12"`} {
+	for _, s := range []string{`{"a":[1,2.5e3,"x\u00e9"],"b":null}`, `"\ud83d\ude00"`, `[{"a":1,"a":2}]`, `-0`, `{"":{}}`, "\"\xe2\x82\"", `[`, `"\u12"`, `""}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

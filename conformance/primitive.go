@@ -74,8 +74,10 @@ func checkStringFormat(s string, kind primKind) string {
 		if !utf8.ValidString(s) {
 			return "string is not valid UTF-8"
 		}
-		if strings.TrimSpace(s) == "" && kind == primString {
-			return "a string must have non-whitespace content"
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 && c != '\t' && c != '\r' && c != '\n' {
+				return "strings SHALL NOT contain control characters other than tab, CR and LF"
+			}
 		}
 	case primURI, primURL, primCanonical:
 		if strings.ContainsAny(s, " \t\r\n") {

@@ -42,7 +42,7 @@ func (w *walker) checkReference(obj map[string]any, f *field, ctx *resCtx) {
 			return
 		}
 	}
-	rt, literal := referenceType(ref)
+	rt := referenceType(ref)
 	if rt == "" {
 		if !strings.Contains(ref, ":") {
 			w.addAt(SeverityError, CodeValue, "a relative reference must have the form Type/id (or Type?query in a transaction)", ".reference")
@@ -55,7 +55,6 @@ func (w *walker) checkReference(obj map[string]any, f *field, ctx *resCtx) {
 		}
 		return
 	}
-	_ = literal
 	w.checkTarget(rt, f)
 }
 
@@ -69,11 +68,11 @@ func (w *walker) checkTarget(rt string, f *field) {
 // referenceType extracts the resource type of a literal reference:
 // Type/id, Type/id/_history/vid, http(s)://base/Type/id[...], Type?query.
 // It returns "" when the reference does not have one of these forms.
-func referenceType(ref string) (rt string, literal bool) {
+func referenceType(ref string) string {
 	if i := strings.IndexByte(ref, '?'); i >= 0 {
 		head := ref[:i]
 		if !strings.Contains(head, "/") && !strings.Contains(head, ":") {
-			return head, false // conditional reference Type?query
+			return head // conditional reference Type?query
 		}
 		ref = head
 	}
@@ -85,18 +84,14 @@ func referenceType(ref string) (rt string, literal bool) {
 	}
 	segs := strings.Split(ref, "/")
 	if len(segs) < 2 {
-		return "", false
+		return ""
 	}
 	typ, id := segs[len(segs)-2], segs[len(segs)-1]
 	if !validID(id) || typ == "" || typ[0] < 'A' || typ[0] > 'Z' {
-		return "", false
+		return ""
 	}
-	if strings.Contains(ref, ":") {
-		// Absolute URL: only the last two segments matter.
-		return typ, true
+	if !strings.Contains(ref, ":") && len(segs) != 2 {
+		return "" // a relative reference is exactly Type/id
 	}
-	if len(segs) != 2 {
-		return "", false
-	}
-	return typ, true
+	return typ
 }

@@ -84,11 +84,45 @@ func (v *Validator) Validate(data []byte) []Issue {
 	return issues
 }
 
+// naturalCompare compares strings with digit runs compared as numbers, so
+// entry[2] sorts before entry[10].
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		if isDigit(a[0]) && isDigit(b[0]) {
+			i, j := digitRun(a), digitRun(b)
+			na, nb := strings.TrimLeft(a[:i], "0"), strings.TrimLeft(b[:j], "0")
+			if len(na) != len(nb) {
+				return len(na) - len(nb)
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func digitRun(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
 // sortIssues orders issues by expression, then code and diagnostics, so the
 // result does not depend on map iteration order.
 func sortIssues(issues []Issue) {
 	slices.SortStableFunc(issues, func(a, b Issue) int {
-		if c := strings.Compare(a.Expression, b.Expression); c != 0 {
+		if c := naturalCompare(a.Expression, b.Expression); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.Code, b.Code); c != 0 {

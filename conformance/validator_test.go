@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,8 @@ func TestValidateAdministration(t *testing.T) {
 		{"empty array", `{"note": []}`, []want{{CodeStructure, "MedicationAdministration.note", ""}}},
 		{"empty object", `{"note": [{}]}`, []want{{CodeInvariant, "MedicationAdministration.note[0]", ""}}},
 		{"id only", `{"note": [{"id": "n"}]}`, []want{{CodeInvariant, "MedicationAdministration.note[0]", ""}}},
+		{"control character", `{"dosage": {"text": "a\u0007b"}}`, []want{{CodeValue, "MedicationAdministration.dosage.text", ""}}},
+		{"tab and newline", `{"dosage": {"text": "a\tb\nc"}}`, nil},
 		{"empty string", `{"dosage": {"text": ""}}`, []want{{CodeValue, "MedicationAdministration.dosage.text", ""}}},
 		{"unknown primitive extension", `{"_foo": {"id": "x"}}`, []want{{CodeStructure, "MedicationAdministration._foo", ""}}},
 		{"ext-1", `{"extension": [{"url": "http://example.org/x", "valueString": "y", "extension": [{"url": "a", "valueBoolean": true}]}]}`, []want{{CodeInvariant, "MedicationAdministration.extension[0]", ""}}},
@@ -108,6 +111,8 @@ func TestValidateAdministration(t *testing.T) {
 		{"contained ok", `{"contained": [{"resourceType": "Medication", "id": "m1", "code": {"text": "x"}}], "medicationCodeableConcept": null, "medicationReference": {"reference": "#m1"}}`, nil},
 		{"contained wrong type", `{"contained": [{"resourceType": "Patient", "id": "m1"}], "medicationCodeableConcept": null, "medicationReference": {"reference": "#m1"}}`, []want{{CodeStructure, "MedicationAdministration.medicationReference.reference", ""}}},
 		{"dom-3", `{"contained": [{"resourceType": "Medication", "id": "m1"}]}`, []want{{CodeInvariant, "MedicationAdministration", ""}}},
+		{"dom-3 contained without id", `{"contained": [{"resourceType": "Medication"}], "request": {"reference": "#"}}`, []want{{CodeInvariant, "MedicationAdministration", ""}}},
+		{"dom-3 contained refers to container", `{"contained": [{"resourceType": "Provenance", "target": [{"reference": "#"}], "recorded": "2020-01-01T00:00:00Z", "agent": [{"who": {"display": "x"}}]}]}`, nil},
 		{"dom-4", `{"contained": [{"resourceType": "Medication", "id": "m1", "meta": {"versionId": "1"}}], "medicationCodeableConcept": null, "medicationReference": {"reference": "#m1"}}`, []want{{CodeInvariant, "MedicationAdministration", ""}}},
 		{"dom-2", `{"contained": [{"resourceType": "Medication", "id": "m1", "contained": [{"resourceType": "Substance", "id": "s", "code": {"text": "x"}}]}], "medicationCodeableConcept": null, "medicationReference": {"reference": "#m1"}}`, []want{{CodeInvariant, "MedicationAdministration", ""}}},
 		{"contained element unknown", `{"contained": [{"resourceType": "Medication", "id": "m1", "bogus": true}], "medicationCodeableConcept": null, "medicationReference": {"reference": "#m1"}}`, []want{{CodeStructure, "MedicationAdministration.contained[0].bogus", ""}}},
@@ -337,4 +342,29 @@ func TestImplementedInvariantsExistInTables(t *testing.T) {
 		}
 	}
 	t.Logf("implemented invariants: %s", strings.Join(ImplementedInvariants(), " "))
+}
+
+func TestIssueOrder(t *testing.T) {
+	v := NewValidator()
+	var entries []string
+	for i := 0; i < 12; i++ {
+		entries = append(entries, `{"resource": {"resourceType": "Patient", "gender": "x"}}`)
+	}
+	issues := v.Validate([]byte(`{"resourceType": "Bundle", "type": "collection", "entry": [` + strings.Join(entries, ",") + `]}`))
+	if len(issues) != 12 {
+		t.Fatalf("%d issues, want 12: %+v", len(issues), issues)
+	}
+	for i, is := range issues {
+		if want := fmt.Sprintf("Bundle.entry[%d].resource.gender", i); is.Expression != want {
+			t.Errorf("issue %d at %s, want %s", i, is.Expression, want)
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		less bool
+	}{{"a[2]", "a[10]", true}, {"a[10]", "a[2]", false}, {"a.b", "a.c", true}, {"a", "a.b", true}, {"x[02]", "x[3]", true}} {
+		if got := naturalCompare(tc.a, tc.b) < 0; got != tc.less {
+			t.Errorf("naturalCompare(%q, %q) < 0 = %v", tc.a, tc.b, got)
+		}
+	}
 }

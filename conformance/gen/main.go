@@ -298,15 +298,15 @@ func convertSD(sd rawSD) (defs.Type, error) {
 			}
 			ref := defs.TypeRef{Code: code}
 			if code == "Reference" || code == "canonical" {
-				any := false
+				anyTarget := false
 				for _, tp := range rt.TargetPro {
 					tn := strings.TrimPrefix(tp, sdPrefix)
 					if tn == "Resource" || tn == "DomainResource" {
-						any = true
+						anyTarget = true
 					}
 					ref.Targets = append(ref.Targets, tn)
 				}
-				if any || code == "canonical" {
+				if anyTarget || code == "canonical" {
 					ref.Targets = nil
 				}
 			}

