@@ -7,14 +7,15 @@ import (
 	"github.com/google/fhir/go/fhirversion"
 	"github.com/google/fhir/go/jsonformat"
 
+	"github.com/ivbridge/ivbridge/conformance"
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 	"github.com/ivbridge/ivbridge/mappings/r4"
 	"github.com/ivbridge/ivbridge/mappings/translate"
 )
 
 // TestDetectedIssuesAreValidR4 maps the example findings (the first of each
-// overridden) to DetectedIssues and has an independent R4 parser
-// (google/fhir) accept every one; ids are stable across runs.
+// overridden) to DetectedIssues and has both ivbridge's R4 validator and an
+// independent one (google/fhir) accept every one; ids are stable across runs.
 func TestDetectedIssuesAreValidR4(t *testing.T) {
 	byKind := loadExamples(t)
 	tr, err := translate.New(translate.Config{})
@@ -27,6 +28,7 @@ func TestDetectedIssuesAreValidR4(t *testing.T) {
 	}
 	found, _ := checkInOrder(t, byKind, []clinic.Kind{clinic.KindPatient, clinic.KindPractitioner, clinic.KindReaction, clinic.KindPlan, clinic.KindAdministration})
 	rules := DefaultRules()
+	validator := conformance.NewValidator()
 	checked := 0
 	for _, kind := range []clinic.Kind{clinic.KindPlan, clinic.KindAdministration} {
 		for _, rec := range byKind[kind] {
@@ -46,6 +48,9 @@ func TestDetectedIssuesAreValidR4(t *testing.T) {
 				body, err := r4.Marshal(di)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if issues := validator.Validate(body); conformance.HasErrors(issues) {
+					t.Errorf("%s: the conformance validator rejects the DetectedIssue: %+v\n%s", rec.RecordID(), issues, body)
 				}
 				if _, err := um.Unmarshal(body); err != nil {
 					t.Errorf("%s: google/fhir rejects the DetectedIssue: %v\n%s", rec.RecordID(), err, body)
