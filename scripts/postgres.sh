@@ -100,6 +100,15 @@ start() {
 		chown postgres: "$dir"
 		chmod 700 "$dir"
 	fi
+	# The cluster is throwaway: one left by another major version (the
+	# machine's PostgreSQL was upgraded) is replaced, not migrated.
+	local major
+	major=$(basename "$(dirname "$b")")
+	if [ -f "$data/PG_VERSION" ] && [ "$(cat "$data/PG_VERSION")" != "$major" ]; then
+		say "cluster in $data is from PostgreSQL $(cat "$data/PG_VERSION"), not $major: recreating it"
+		as_owner "$b/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+		rm -rf "$data"
+	fi
 	if [ ! -f "$data/PG_VERSION" ]; then
 		say "initialising a cluster in $data"
 		rm -rf "$data"

@@ -82,5 +82,13 @@ func FuzzParseDateRange(f *testing.F) {
 		if r.Start.Location() != time.UTC || r.End.Location() != time.UTC {
 			t.Fatalf("ParseDateRange(%q): not UTC", s)
 		}
+		// Where Go's RFC 3339 parser reads the same text, both agree on
+		// the instant (leap seconds aside, which Go refuses).
+		if want, err := time.Parse(time.RFC3339Nano, s); err == nil && !r.Start.Equal(want) {
+			t.Fatalf("ParseDateRange(%q) starts %s, time.Parse says %s", s, r.Start, want)
+		}
+		if r.End.Sub(r.Start) > 366*24*time.Hour {
+			t.Fatalf("ParseDateRange(%q) spans %s", s, r.End.Sub(r.Start))
+		}
 	})
 }

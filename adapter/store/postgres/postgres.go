@@ -85,5 +85,6 @@ var dialect = sqlstore.Dialect{
 	LockRecord: `SELECT pg_advisory_xact_lock(hashtextextended(COALESCE(current_schema(), '') || '/record/' || $1::text, 0))`,
 	NextSeq:    `nextval('record_seq')`,
 	SeqLock:    `SELECT pg_advisory_xact_lock(hashtextextended(COALESCE(current_schema(), '') || '/ivbridge-record-seq', 0))`,
+	ForUpdate:  `FOR UPDATE`,
 	ClaimLock:  `FOR UPDATE OF o SKIP LOCKED`,
 }

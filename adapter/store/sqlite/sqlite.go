@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/adapter/store/internal/sqlstore"
@@ -107,12 +108,14 @@ func Open(ctx context.Context, dir string, opts ...store.Option) (*Store, error)
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
+	// Backstop for readers that were busy when statistics changed.
+	reader.SetConnMaxLifetime(time.Hour)
 	db := sqlstore.SQLDB{Writer: writer, Reader: reader}
 	if err := reader.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(&optimizingDB{SQLDB: db}, dialect, o), db: db}, nil
+	return &Store{Store: sqlstore.New(&optimizingDB{SQLDB: db, readers: n}, dialect, o), db: db}, nil
 }
 
 // optimizeEvery is how many write transactions pass between two PRAGMA
@@ -127,7 +130,8 @@ const optimizeEvery = 1000
 // patient or identifier index.
 type optimizingDB struct {
 	sqlstore.SQLDB
-	writes atomic.Int64
+	readers int // the reader pool's size
+	writes  atomic.Int64
 }
 
 // Write runs fn and, every optimizeEvery writes, PRAGMA optimize.
@@ -137,7 +141,13 @@ func (d *optimizingDB) Write(ctx context.Context, fn func(sqlstore.Querier) erro
 	}
 	if d.writes.Add(1)%optimizeEvery == 0 {
 		// Best effort: stale statistics make reads slower, not wrong.
-		_, _ = d.Writer.ExecContext(ctx, "PRAGMA optimize=0x10002")
+		if _, err := d.Writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err == nil {
+			// A connection reads the statistics when it loads the
+			// schema, which ANALYZE does not make it do again: drop
+			// the idle readers so the next reads start fresh ones.
+			d.Reader.SetMaxIdleConns(0)
+			d.Reader.SetMaxIdleConns(d.readers)
+		}
 	}
 	return nil
 }

@@ -372,3 +372,112 @@ func testPulledDeadLetters(t *testing.T, open Opener) {
 		t.Errorf("stats after replay = %+v", stats)
 	}
 }
+
+// BatchCompleter is the optional capability the sync uses to complete many
+// outbox entries in one transaction.
+type BatchCompleter interface {
+	CompleteOutboxBatch(ctx context.Context, seqs []int64, deliveries [][]store.Delivery) error
+}
+
+func testOutboxCompleteBatch(t *testing.T, open Opener) {
+	s, clock := openAt(t, open)
+	bc, ok := s.(BatchCompleter)
+	if !ok {
+		t.Skipf("%T has no CompleteOutboxBatch", s)
+	}
+	ctx := context.Background()
+	for _, p := range []string{"A", "B", "C", "D"} {
+		clock.Advance(time.Second)
+		mustPut(t, s, write(clinic.KindPatient, p, 1, p), store.Created)
+	}
+	items := claim(t, s, "w", 10, time.Minute)
+	if len(items) != 4 {
+		t.Fatalf("claim = %v", itemKeys(items))
+	}
+	// D is dead-lettered meanwhile: a batch holding it completes nothing.
+	if err := s.DeadLetterOutbox(ctx, items[3].Seq, "refused", nil); err != nil {
+		t.Fatal(err)
+	}
+	d := func(id string) []store.Delivery {
+		return []store.Delivery{{Type: "Patient", ID: "pt-" + id, UpstreamID: "u-" + id, UpstreamVersion: "1"}}
+	}
+	err := bc.CompleteOutboxBatch(ctx, []int64{items[0].Seq, items[3].Seq}, [][]store.Delivery{d("A"), d("D")})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("batch with a dead entry err = %v, want ErrNotFound", err)
+	}
+	if st, _ := s.GetSyncState(ctx, clinic.KindPatient, "A"); st.SyncedVersion != 0 {
+		t.Fatalf("failed batch completed A: %+v", st)
+	}
+	// Out of seq order, with one already done: all complete, in one go.
+	if err := s.CompleteOutbox(ctx, items[1].Seq, d("B")); err != nil {
+		t.Fatal(err)
+	}
+	seqs := []int64{items[2].Seq, items[0].Seq, items[1].Seq}
+	if err := bc.CompleteOutboxBatch(ctx, seqs, [][]store.Delivery{d("C"), d("A"), d("B")}); err != nil {
+		t.Fatalf("CompleteOutboxBatch: %v", err)
+	}
+	for _, p := range []string{"A", "B", "C"} {
+		st, err := s.GetSyncState(ctx, clinic.KindPatient, p)
+		if err != nil || st.SyncedVersion != 1 || len(st.Deliveries) != 1 || st.Deliveries[0] != d(p)[0] {
+			t.Errorf("sync state of %s = %+v, %v", p, st, err)
+		}
+	}
+	if stats, _ := s.OutboxStats(ctx); stats.Pending != 0 || stats.DeadLetters != 1 {
+		t.Errorf("stats = %+v", stats)
+	}
+	if err := bc.CompleteOutboxBatch(ctx, seqs, nil); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("mismatched batch err = %v, want ErrInvalid", err)
+	}
+}
+
+// Pruner is the optional capability to drop old completed outbox entries.
+type Pruner interface {
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+}
+
+func testPruneOutbox(t *testing.T, open Opener) {
+	s, clock := openAt(t, open)
+	pr, ok := s.(Pruner)
+	if !ok {
+		t.Skipf("%T has no PruneOutbox", s)
+	}
+	ctx := context.Background()
+	for _, p := range []string{"A", "B", "C", "D"} {
+		mustPut(t, s, write(clinic.KindPatient, p, 1, p), store.Created)
+	}
+	items := claim(t, s, "w", 10, time.Minute)
+	// A and B complete an hour apart, C is dead, D stays pending.
+	clock.Advance(time.Minute)
+	if err := s.CompleteOutbox(ctx, items[0].Seq, nil); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	if err := s.CompleteOutbox(ctx, items[1].Seq, nil); err != nil {
+		t.Fatal(err)
+	}
+	last := clock.Now()
+	if err := s.DeadLetterOutbox(ctx, items[2].Seq, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Pruning everything done keeps the latest completion.
+	n, err := pr.PruneOutbox(ctx, clock.Now().Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneOutbox = %d, %v; want 1", n, err)
+	}
+	stats, err := s.OutboxStats(ctx)
+	if err != nil || !stats.LastSuccess.Equal(last) || stats.Pending != 1 || stats.DeadLetters != 1 {
+		t.Errorf("stats after prune = %+v, %v", stats, err)
+	}
+	if st, _ := s.GetSyncState(ctx, clinic.KindPatient, "A"); st.SyncedVersion != 1 {
+		t.Errorf("prune touched sync state: %+v", st)
+	}
+	// The dead letter still replays; the pending entry still claims.
+	dls, _ := s.ListDeadLetters(ctx)
+	if err := s.ReplayDeadLetter(ctx, dls[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// (D's lease from the first claim has run out.)
+	if got := itemKeys(claim(t, s, "w", 10, time.Minute)); !equalStrings(got, []string{"patient/C@1", "patient/D@1"}) {
+		t.Errorf("claim after prune = %v, want [patient/C@1 patient/D@1]", got)
+	}
+}

@@ -67,8 +67,11 @@ func Run(t *testing.T, open Opener) {
 		{"OutboxDeadLetterIsolation", testOutboxDeadLetterIsolation},
 		{"OutboxCompleteAndSyncState", testOutboxCompleteAndSyncState},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
+		{"OutboxCompleteBatch", testOutboxCompleteBatch},
+		{"PruneOutbox", testPruneOutbox},
 		{"PulledDeadLetters", testPulledDeadLetters},
 		{"PutResources", testPutResources},
+		{"SharedResource", testSharedResource},
 		{"Watermarks", testWatermarks},
 		{"UnchangedWritesNothing", testUnchangedWritesNothing},
 	}
@@ -95,6 +98,10 @@ func RunMultiInstance(t *testing.T, open MultiOpener) {
 	t.Run("ConcurrentClaims", func(t *testing.T) {
 		t.Parallel()
 		concurrentClaims(t, open(t, 3))
+	})
+	t.Run("SharedResource", func(t *testing.T) {
+		t.Parallel()
+		sharedResource(t, open(t, 3))
 	})
 	t.Run("SeqVisibleInOrder", func(t *testing.T) {
 		t.Parallel()

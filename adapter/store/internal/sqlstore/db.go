@@ -69,6 +69,10 @@ type Dialect struct {
 	// record. SQLite needs none (its single writer already commits in
 	// order).
 	SeqLock string
+	// ForUpdate is appended to the reads of current resource rows inside
+	// a write (PostgreSQL: FOR UPDATE), so two writes touching one
+	// resource take turns instead of both deriving the same next version.
+	ForUpdate string
 	// ClaimLock is appended to the claim's candidate SELECT (PostgreSQL:
 	// FOR UPDATE SKIP LOCKED) so instances never claim the same entry.
 	ClaimLock string

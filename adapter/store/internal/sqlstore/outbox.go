@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -145,39 +146,69 @@ func (s *Store) finish(ctx context.Context, q Querier, seq int64, set string, se
 // each resource in the record's sync state. Completing an entry that is
 // already done is a no-op (a worker whose lease expired may finish late).
 func (s *Store) CompleteOutbox(ctx context.Context, seq int64, ds []store.Delivery) error {
+	err := s.db.Write(ctx, func(q Querier) error { return s.complete(ctx, q, seq, ds) })
+	if err != nil {
+		return fmt.Errorf("store: complete outbox %d: %w", seq, err)
+	}
+	return nil
+}
+
+// CompleteOutboxBatch completes many entries in one transaction (one
+// commit, one fsync), each exactly as CompleteOutbox would; deliveries[i]
+// belongs to seqs[i]. If any entry cannot be completed (unknown, or dead-
+// lettered meanwhile) none is, and the caller can complete them one by one.
+func (s *Store) CompleteOutboxBatch(ctx context.Context, seqs []int64, deliveries [][]store.Delivery) error {
+	if len(seqs) != len(deliveries) {
+		return invalid("%d seqs with %d delivery lists", len(seqs), len(deliveries))
+	}
+	// Complete in seq order so concurrent batches lock records alike.
+	order := make([]int, len(seqs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return seqs[order[a]] < seqs[order[b]] })
 	err := s.db.Write(ctx, func(q Querier) error {
-		now := s.clock()
-		e, ok, err := s.finish(ctx, q, seq, `state = 'done', done_us = $2, lease_owner = '', lease_until_us = 0, last_error = ''`, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if e.state == string(store.Done) {
-				return nil
+		for _, i := range order {
+			if err := s.complete(ctx, q, seqs[i], deliveries[i]); err != nil {
+				return err
 			}
-			return fmt.Errorf("outbox entry %d is %s: %w", seq, e.state, store.ErrNotFound)
-		}
-		st, err := readSyncState(ctx, q, e.kind, e.id)
-		if err != nil {
-			return err
-		}
-		merged := mergeDeliveries(st.Deliveries, ds)
-		b, err := json.Marshal(merged)
-		if err != nil {
-			return fmt.Errorf("encode deliveries: %w", err)
-		}
-		synced := max(st.SyncedVersion, e.version)
-		if _, err := q.Exec(ctx, `INSERT INTO sync_state (kind, id, synced_version, deliveries, last_attempt_us, last_error)
-VALUES ($1, $2, $3, $4, $5, '')
-ON CONFLICT (kind, id) DO UPDATE SET synced_version = excluded.synced_version, deliveries = excluded.deliveries,
-last_attempt_us = excluded.last_attempt_us, last_error = ''`,
-			string(e.kind), e.id, synced, string(b), now); err != nil {
-			return fmt.Errorf("write sync state: %w", err)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: complete outbox %d: %w", seq, err)
+		return fmt.Errorf("store: complete outbox batch of %d: %w", len(seqs), err)
+	}
+	return nil
+}
+
+func (s *Store) complete(ctx context.Context, q Querier, seq int64, ds []store.Delivery) error {
+	now := s.clock()
+	e, ok, err := s.finish(ctx, q, seq, `state = 'done', done_us = $2, lease_owner = '', lease_until_us = 0, last_error = ''`, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if e.state == string(store.Done) {
+			return nil
+		}
+		return fmt.Errorf("outbox entry %d is %s: %w", seq, e.state, store.ErrNotFound)
+	}
+	st, err := readSyncState(ctx, q, e.kind, e.id)
+	if err != nil {
+		return err
+	}
+	merged := mergeDeliveries(st.Deliveries, ds)
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return fmt.Errorf("encode deliveries: %w", err)
+	}
+	synced := max(st.SyncedVersion, e.version)
+	if _, err := q.Exec(ctx, `INSERT INTO sync_state (kind, id, synced_version, deliveries, last_attempt_us, last_error)
+VALUES ($1, $2, $3, $4, $5, '')
+ON CONFLICT (kind, id) DO UPDATE SET synced_version = excluded.synced_version, deliveries = excluded.deliveries,
+last_attempt_us = excluded.last_attempt_us, last_error = ''`,
+		string(e.kind), e.id, synced, string(b), now); err != nil {
+		return fmt.Errorf("write sync state: %w", err)
 	}
 	return nil
 }
@@ -443,4 +474,22 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 		return fmt.Errorf("store: set watermark %q: %w", name, err)
 	}
 	return nil
+}
+
+// PruneOutbox deletes outbox entries that were completed before before,
+// keeping the latest completed one (OutboxStats.LastSuccess reads it).
+// Pending and dead entries are never pruned; sync state and resource
+// versions are not touched. It reports how many entries went.
+func (s *Store) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.db.Write(ctx, func(q Querier) error {
+		var err error
+		n, err = q.Exec(ctx, `DELETE FROM outbox WHERE state = 'done' AND done_us < $1
+AND done_us < (SELECT MAX(done_us) FROM outbox WHERE state = 'done')`, micros(before))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: prune outbox: %w", err)
+	}
+	return n, nil
 }

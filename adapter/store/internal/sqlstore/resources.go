@@ -105,13 +105,7 @@ func splitToken(s string) (system, value string) {
 // microsecond.
 func rangeMicros(dr store.DateRange) (start, end int64) {
 	start = micros(dr.Start)
-	end = micros(dr.End) - 1
-	if dr.End.Sub(dr.Start) < 1000 && micros(dr.End) == start { // end truncated onto start
-		end = start
-	}
-	if end < start {
-		end = start
-	}
+	end = max(micros(dr.End)-1, start)
 	return start, end
 }
 
@@ -138,7 +132,7 @@ func (c currentRow) sameAs(p prepared) bool {
 func (s *Store) readCurrent(ctx context.Context, q Querier, typ, id string) (currentRow, bool, error) {
 	var c currentRow
 	err := q.QueryRow(ctx, `SELECT version_id, deleted, body, patient_id, status, date, identifiers, refs,
-source_kind, source_id, ord FROM resources WHERE type = $1 AND id = $2`, typ, id).
+source_kind, source_id, ord FROM resources WHERE type = $1 AND id = $2 `+s.d.ForUpdate, typ, id).
 		Scan(&c.version, &c.deleted, &c.body, &c.patientID, &c.status, &c.date, &c.idents, &c.refs,
 			&c.sourceKind, &c.sourceID, &c.ord)
 	if errors.Is(err, ErrNoRows) {
@@ -199,20 +193,21 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 			}
 			continue
 		}
-		version := 1
-		if found {
-			version = cur.version + 1
-		}
-		if _, err := q.Exec(ctx, `INSERT INTO resources (type, id, version_id, last_updated_us, patient_id, status, date,
+		// The next version is computed by the upsert itself, on the
+		// row as it is when the write gets it: two writes racing to
+		// create one resource cannot both make version 1.
+		var version int
+		if err := q.QueryRow(ctx, `INSERT INTO resources (type, id, version_id, last_updated_us, patient_id, status, date,
 date_start_us, date_end_us, identifiers, refs, body, deleted, source_kind, source_id, ord)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15)
-ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated_us = excluded.last_updated_us,
+VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14)
+ON CONFLICT (type, id) DO UPDATE SET version_id = resources.version_id + 1, last_updated_us = excluded.last_updated_us,
 patient_id = excluded.patient_id, status = excluded.status, date = excluded.date,
 date_start_us = excluded.date_start_us, date_end_us = excluded.date_end_us, identifiers = excluded.identifiers,
 refs = excluded.refs, body = excluded.body, deleted = 0, source_kind = excluded.source_kind,
-source_id = excluded.source_id, ord = excluded.ord`,
-			r.Type, r.ID, version, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd, p.idents, p.refs,
-			r.Body, string(r.SourceKind), r.SourceID, ord); err != nil {
+source_id = excluded.source_id, ord = excluded.ord
+RETURNING version_id`,
+			r.Type, r.ID, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd, p.idents, p.refs,
+			r.Body, string(r.SourceKind), r.SourceID, ord).Scan(&version); err != nil {
 			return fmt.Errorf("write resource %s/%s: %w", r.Type, r.ID, err)
 		}
 		if _, err := q.Exec(ctx, `INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id,
@@ -222,8 +217,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)`,
 			string(r.SourceKind), r.SourceID); err != nil {
 			return fmt.Errorf("write resource version %s/%s: %w", r.Type, r.ID, err)
 		}
-		if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, r.Type, r.ID); err != nil {
-			return fmt.Errorf("clear identifiers: %w", err)
+		if version > 1 {
+			if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, r.Type, r.ID); err != nil {
+				return fmt.Errorf("clear identifiers: %w", err)
+			}
 		}
 		for _, pair := range p.identPairs {
 			if _, err := q.Exec(ctx, `INSERT INTO resource_identifiers (type, id, system, value) VALUES ($1, $2, $3, $4)`,
