@@ -28,8 +28,8 @@ type typedResource interface {
 }
 
 // Marshal writes r as FHIR R4 JSON: resourceType first, then the typed fields
-// in struct (= FHIR element) order, then whatever was read but is not modelled
-// by the struct, next to the member it followed when it was read. It never
+// in struct (= FHIR element) order, with whatever was read but is not modelled
+// by the struct placed after the member it followed when it was read. It never
 // writes an empty object, array or string, or null, for unset elements (FHIR
 // ele-1); values of a resource read by Unmarshal are written as read.
 //
@@ -63,7 +63,7 @@ func marshalTyped(r typedResource) ([]byte, error) {
 	}
 	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	rest := *r.restPtr()
-	if rest == nil && !mayHaveEmpty(out) && !hasHTMLEscape(out) {
+	if rest == nil && !needsRewrite(out) {
 		return out, nil
 	}
 	tree, err := typedTree(out)
@@ -79,13 +79,6 @@ func marshalTyped(r typedResource) ([]byte, error) {
 		return nil, fmt.Errorf("r4: marshal %s: %w", r.ResourceType(), err)
 	}
 	return out, nil
-}
-
-// hasHTMLEscape reports \u003c, \u003e or \u0026 in encoder output. Those come
-// from samply's enum marshallers (json.Marshal escapes "<" and ">"); they are
-// re-written plainly so that Quantity.comparator stays readable by samply.
-func hasHTMLEscape(b []byte) bool {
-	return bytes.Contains(b, []byte(`\u003`)) || bytes.Contains(b, []byte(`\u0026`))
 }
 
 // typedTree parses encoder output and prunes its empties.
@@ -444,4 +437,21 @@ func (g *Generic) Decode(v any) error {
 		return fmt.Errorf("r4: decode %s: %w", g.ResourceType(), err)
 	}
 	return nil
+}
+
+// EqualJSON reports whether two JSON documents are semantically equal the way
+// the codec's losslessness is defined: member order is ignored, number
+// literals compare as written (1.50 differs from 1.5, as FHIR decimal
+// precision requires) and strings compare after unescaping. It errors when
+// either is not a single JSON value (or has duplicate member names).
+func EqualJSON(a, b []byte) (bool, error) {
+	x, err := parseTree(a)
+	if err != nil {
+		return false, fmt.Errorf("r4: compare: first document: %w", err)
+	}
+	y, err := parseTree(b)
+	if err != nil {
+		return false, fmt.Errorf("r4: compare: second document: %w", err)
+	}
+	return equalTree(x, y), nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,7 +67,7 @@ func emptyPaths(v any, path string) []string {
 		}
 		var out []string
 		for i, e := range x {
-			out = append(out, emptyPaths(e, path+"["+itoa(i)+"]")...)
+			out = append(out, emptyPaths(e, path+"["+strconv.Itoa(i)+"]")...)
 		}
 		return out
 	case map[string]any:
@@ -81,8 +82,6 @@ func emptyPaths(v any, path string) []string {
 	}
 	return nil
 }
-
-func itoa(i int) string { return strings.TrimSpace(string(rune('0' + i%10))) }
 
 func TestTypedAccessMedadmin0301(t *testing.T) {
 	res := mustUnmarshal(t, readExample(t, "MedicationAdministration", "medicationadministration0301.json"))
@@ -383,6 +382,16 @@ func TestEditsAfterReadWin(t *testing.T) {
 		p.BirthDate = "1975-01-01"
 		assertSameJSON(t, mustMarshal(t, p), []byte(`{"resourceType":"Patient","birthDate":"1975-01-01","_birthDate":{"id":"x"}}`))
 	})
+	t.Run("removed primitive takes its extension along", func(t *testing.T) {
+		p := mustUnmarshal(t, []byte(`{"resourceType":"Patient","gender":"male","birthDate":"1974-12-25","_birthDate":{"id":"x"},"_gender":{"id":"g"}}`)).(*r4.Patient)
+		p.BirthDate = ""
+		assertSameJSON(t, mustMarshal(t, p), []byte(`{"resourceType":"Patient","gender":"male","_gender":{"id":"g"}}`))
+	})
+	t.Run("extension of an absent primitive stays", func(t *testing.T) {
+		p := mustUnmarshal(t, []byte(`{"resourceType":"Patient","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}`)).(*r4.Patient)
+		p.Active = new(true)
+		assertSameJSON(t, mustMarshal(t, p), []byte(`{"resourceType":"Patient","active":true,"_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}`))
+	})
 	t.Run("changed value is not overwritten by the original", func(t *testing.T) {
 		// "value" as a JSON string does not survive the typed decode as such, so it is recorded.
 		o := mustUnmarshal(t, []byte(`{"resourceType":"Observation","status":"final","valueQuantity":{"value":"7.0","unit":"mg"}}`)).(*r4.Observation)
@@ -469,5 +478,112 @@ func TestHelpers(t *testing.T) {
 	cc := r4.CC(c, r4.Code("s", "c", "d"))
 	if len(cc.Coding) != 2 || *cc.Coding[1].Display != "d" {
 		t.Errorf("CC = %+v", cc)
+	}
+}
+
+// TestDeepNestingStaysCheap reads and writes a chain of contained resources
+// that each take the slow paths (whitespace, an unmodelled element, an
+// escaped comparator, a case-only-different spelling is not used). Work that
+// grew exponentially with depth would not finish.
+func TestDeepNestingStaysCheap(t *testing.T) {
+	const depth = 40
+	inner := `{ "resourceType": "Observation", "status": "final", "valueQuantity": {"value": 1.0, "comparator": "\u003e"}, "x": 1 }`
+	for i := 0; i < depth; i++ {
+		inner = `{ "resourceType": "Observation", "status": "final", "_status": {"id": "s"}, "valueQuantity": {"comparator": "\u003c"}, "contained": [ ` + inner + ` ] }`
+	}
+	res := mustUnmarshal(t, []byte(inner))
+	out := mustMarshal(t, res)
+	assertSameJSON(t, out, []byte(inner))
+	obs := res.(*r4.Observation)
+	for i := 0; i < depth; i++ {
+		if len(obs.Contained) != 1 {
+			t.Fatalf("level %d: %d contained", i, len(obs.Contained))
+		}
+		obs = obs.Contained[0].(*r4.Observation)
+	}
+	if obs.ValueQuantity == nil || obs.ValueQuantity.Comparator == nil || obs.ValueQuantity.Comparator.Code() != ">" {
+		t.Fatalf("innermost comparator = %+v", obs.ValueQuantity)
+	}
+	if bytes.Contains(out, []byte(`\u003`)) {
+		t.Errorf("output escapes < or >: %.200s", out)
+	}
+	again := mustMarshal(t, mustUnmarshal(t, out))
+	if !bytes.Equal(again, out) {
+		t.Error("not a fixed point")
+	}
+}
+
+func TestLargeObjects(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Basic","id":"big"`)
+	for i := 0; i < 20000; i++ {
+		b.WriteString(`,"m` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strconv.Itoa(i) + `_` + strconv.Itoa(i) + `":` + strconv.Itoa(i))
+	}
+	b.WriteString(`}`)
+	in := []byte(b.String())
+	assertSameJSON(t, mustMarshal(t, mustUnmarshal(t, in)), in)
+	dup := append(in[:len(in)-1:len(in)-1], []byte(`,"m`+"a0_0"+`":1}`)...)
+	if _, err := r4.Unmarshal(dup); err == nil || !strings.Contains(err.Error(), "duplicate member") {
+		t.Fatalf("duplicate in a large object: %v", err)
+	}
+	// The same through a typed resource (its delta has 20000 members).
+	typed := bytes.Replace(in, []byte(`"Basic"`), []byte(`"Patient"`), 1)
+	assertSameJSON(t, mustMarshal(t, mustUnmarshal(t, typed)), typed)
+}
+
+func TestEqualJSON(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{`{"a":1,"b":[true,null,"x"]}`, ` { "b" : [ true , null , "\u0078" ] , "a" : 1 } `, true},
+		{`{"a":1.50}`, `{"a":1.5}`, false},
+		{`{"a":[1,2]}`, `{"a":[2,1]}`, false},
+		{`{"a":{}}`, `{"a":[]}`, false},
+		{`{"a":null}`, `{}`, false},
+		{`"x"`, `"x"`, true},
+	}
+	for _, tt := range tests {
+		got, err := r4.EqualJSON([]byte(tt.a), []byte(tt.b))
+		if err != nil || got != tt.want {
+			t.Errorf("EqualJSON(%s, %s) = %v, %v; want %v", tt.a, tt.b, got, err, tt.want)
+		}
+	}
+	if _, err := r4.EqualJSON([]byte(`{"a":1,"a":2}`), []byte(`{}`)); err == nil {
+		t.Error("duplicate member accepted")
+	}
+	if _, err := r4.EqualJSON([]byte(`{}`), []byte(`{} {}`)); err == nil {
+		t.Error("two values accepted")
+	}
+}
+
+// TestConcurrentMarshal: Marshal only reads the resource (its delta is shared,
+// never modified), so one decoded resource can be written from many goroutines.
+func TestConcurrentMarshal(t *testing.T) {
+	data := readExample(t, "Patient", "patient-example.json")
+	res := mustUnmarshal(t, data)
+	want := mustMarshal(t, res)
+	const workers = 8
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range 50 {
+				got, err := r4.Marshal(res)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got, want) {
+					errs <- errors.New("concurrent Marshal gave different output")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

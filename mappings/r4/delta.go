@@ -50,9 +50,10 @@ type memberDelta struct {
 	name  string
 	after string
 	d     *delta
-	// guarded marks an added primitive-extension array _x; base is the shape of
-	// x in the original (see shapeOf). The _x is kept only while x still has
-	// that shape, because FHIR aligns _x with x by index.
+	// guarded marks an added primitive extension _x; base is the shape of x in
+	// the original (see shapeOf). The _x is kept only while x still has that
+	// shape: FHIR aligns an array _x with x by index, and the extensions of a
+	// value that mapping code removed go with it (a changed value keeps them).
 	guarded bool
 	base    int
 }
@@ -88,7 +89,7 @@ func diffTree(orig, typed any, clash *string) *delta {
 					*clash = m.name
 				}
 				md := memberDelta{name: m.name, after: prev, d: &delta{kind: dReplace, value: m.value, expect: absent{}}}
-				if _, isArray := m.value.([]any); isArray && strings.HasPrefix(m.name, "_") {
+				if strings.HasPrefix(m.name, "_") {
 					md.guarded, md.base = true, shapeOf(o, m.name[1:])
 				}
 				ms = append(ms, md)
@@ -143,37 +144,7 @@ func applyDelta(v any, d *delta) any {
 		if !ok {
 			return v
 		}
-		guards := false
-		for _, md := range d.members {
-			i := o.index(md.name)
-			var cur any = absent{}
-			if i >= 0 {
-				cur = o.members[i].value
-			}
-			nv := applyDelta(cur, md.d)
-			_, remove := nv.(absent)
-			switch {
-			case i >= 0 && remove:
-				o.members = append(o.members[:i], o.members[i+1:]...)
-			case i >= 0:
-				o.members[i].value = nv
-			case !remove:
-				o.insertAfter(md.after, member{name: md.name, value: nv})
-				guards = guards || md.guarded
-			}
-		}
-		if guards {
-			// Checked after all members are back, so x's original value is
-			// restored first whatever the member order.
-			for _, md := range d.members {
-				if md.guarded && shapeOf(o, md.name[1:]) != md.base {
-					if i := o.index(md.name); i >= 0 {
-						o.members = append(o.members[:i], o.members[i+1:]...)
-					}
-				}
-			}
-		}
-		return o
+		return applyMembers(o, d.members)
 	case dArray:
 		a, ok := v.([]any)
 		if !ok || len(a) != d.n {
@@ -187,6 +158,89 @@ func applyDelta(v any, d *delta) any {
 		return a
 	}
 	return v
+}
+
+// applyMembers applies member deltas to o in one pass over its members, so
+// objects with thousands of members cost linear time.
+func applyMembers(o *object, mds []memberDelta) *object {
+	removed := make(map[int]bool)
+	added := make(map[string][]member) // by the member they follow ("" = first)
+	var guarded []memberDelta
+	for _, md := range mds {
+		i := o.index(md.name)
+		if i >= 0 && removed[i] {
+			continue
+		}
+		var cur any = absent{}
+		if i >= 0 {
+			cur = o.members[i].value
+		}
+		nv := applyDelta(cur, md.d)
+		_, remove := nv.(absent)
+		switch {
+		case i >= 0 && remove:
+			removed[i] = true
+		case i >= 0:
+			o.members[i].value = nv
+		case !remove:
+			added[md.after] = append(added[md.after], member{name: md.name, value: nv})
+			if md.guarded {
+				guarded = append(guarded, md)
+			}
+		}
+	}
+	if len(removed) == 0 && len(added) == 0 {
+		return o
+	}
+	out := make([]member, 0, len(o.members)+len(mds))
+	var emit func(m member)
+	emit = func(m member) {
+		out = append(out, m)
+		if after, ok := added[m.name]; ok {
+			delete(added, m.name)
+			for _, a := range after {
+				emit(a)
+			}
+		}
+	}
+	for i, m := range o.members {
+		if i == 0 && m.name == "resourceType" {
+			emit(m)
+			continue
+		}
+		if i <= 1 {
+			if first, ok := added[""]; ok {
+				delete(added, "")
+				for _, a := range first {
+					emit(a)
+				}
+			}
+		}
+		if !removed[i] {
+			emit(m)
+		}
+	}
+	// Members whose predecessor is gone (or that came first in an empty
+	// object) go to the end, in the original order.
+	for _, md := range mds {
+		if after, ok := added[md.after]; ok {
+			delete(added, md.after)
+			for _, a := range after {
+				emit(a)
+			}
+		}
+	}
+	o.setMembers(out)
+	// The _x guard is checked once everything is back, so x's original value
+	// is restored first whatever the member order.
+	for _, md := range guarded {
+		if shapeOf(o, md.name[1:]) != md.base {
+			if i := o.index(md.name); i >= 0 {
+				o.setMembers(append(o.members[:i], o.members[i+1:]...))
+			}
+		}
+	}
+	return o
 }
 
 // shapeOf describes member name of o for the _x guard: its length when it is
@@ -211,21 +265,4 @@ func (o *object) foldIndex(name string) int {
 		}
 	}
 	return -1
-}
-
-// insertAfter inserts m after the member called after, at the start when after
-// is "" (but never before resourceType), and at the end when after is gone.
-func (o *object) insertAfter(after string, m member) {
-	pos := len(o.members)
-	if after == "" {
-		pos = 0
-		if len(o.members) > 0 && o.members[0].name == "resourceType" {
-			pos = 1
-		}
-	} else if i := o.index(after); i >= 0 {
-		pos = i + 1
-	}
-	o.members = append(o.members, member{})
-	copy(o.members[pos+1:], o.members[pos:])
-	o.members[pos] = m
 }

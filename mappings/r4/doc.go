@@ -31,12 +31,18 @@
 //   - UsageContext is declared here because samply's writes all four variants
 //     of its required value[x].
 //
+// samply quirks that remain with its datatypes: enum-typed fields (e.g.
+// fhir.Narrative.Status, whose zero value is "generated", HumanName.Use,
+// Quantity.Comparator) reject unknown codes when read, and a zero
+// json.Number in a non-pointer field (SampledData.period) is written as 0.
+//
 // # Codec
 //
 // Marshal writes resourceType first and never writes an empty object, array or
 // string, or null (FHIR ele-1), whatever zero values the structs hold. For a
-// resource built in code it costs one encoding/json encoding plus a substring
-// check.
+// resource built in code it costs one encoding/json encoding plus a scan of
+// the output (needsRewrite); only when that finds an empty value is the output
+// re-parsed and pruned.
 //
 // Unmarshal is lossless: whatever the struct does not model (primitive
 // extensions like _birthDate, extensions inside samply datatypes that drop
@@ -44,8 +50,15 @@
 // normalise) is kept with the resource as a delta against its typed encoding
 // and written back by Marshal, so every official R4 example reads and writes
 // back unchanged (tests prove it). Mapping code can change typed fields of a
-// resource it read: a changed field wins over the recorded original (see
-// delta.go).
+// resource it read: a changed field wins over the recorded original, recorded
+// data of an array is dropped when the array changes length, and the
+// primitive extension _x of a removed x goes with it (see delta.go).
+//
+// Unmarshal rejects what is not one JSON object with a resourceType, duplicate
+// member names, member names that differ from an element only in letter case,
+// and values of the wrong JSON type for the struct; it does not validate codes
+// or cardinalities (conformance does). Malformed JSON is a *SyntaxError.
+// EqualJSON compares two documents the way losslessness is defined.
 //
 // Use pointers (*Patient) with encoding/json: MarshalJSON and UnmarshalJSON
 // have pointer receivers and do the same as Marshal and Unmarshal.

@@ -120,6 +120,14 @@ func TestOfficialExamplesRoundTrip(t *testing.T) {
 			if !bytes.HasPrefix(out, []byte(`{"resourceType":`)) {
 				t.Errorf("output does not start with resourceType: %.60s", out)
 			}
+			// Output is deterministic: reading it back and writing again gives the same bytes.
+			again, err := r4.Unmarshal(out)
+			if err != nil {
+				t.Fatalf("own output rejected: %v", err)
+			}
+			if out2, err := r4.Marshal(again); err != nil || !bytes.Equal(out2, out) {
+				t.Fatalf("second round differs (%v):\n%s\n%s", err, out, out2)
+			}
 		})
 	}
 }

@@ -29,16 +29,40 @@ type member struct {
 // JSON never repeats one).
 type object struct {
 	members []member
+	// byName indexes members of large objects so lookups stay O(1) on hostile
+	// input with thousands of members; nil until needed, reset on every change.
+	byName map[string]int
 }
+
+// smallObject is the size up to which linear search beats a map.
+const smallObject = 16
 
 // index returns the position of the member called name, or -1.
 func (o *object) index(name string) int {
-	for i := range o.members {
-		if o.members[i].name == name {
-			return i
+	if len(o.members) <= smallObject {
+		for i := range o.members {
+			if o.members[i].name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	if o.byName == nil {
+		o.byName = make(map[string]int, len(o.members))
+		for i, m := range o.members {
+			o.byName[m.name] = i
 		}
 	}
+	if i, ok := o.byName[name]; ok {
+		return i
+	}
 	return -1
+}
+
+// setMembers replaces the members (and drops the index).
+func (o *object) setMembers(ms []member) {
+	o.members = ms
+	o.byName = nil
 }
 
 // get returns the value of the member called name.
@@ -139,6 +163,7 @@ func (p *parser) object() (any, error) {
 	defer func() { p.depth-- }()
 	p.pos++ // {
 	o := &object{}
+	var seen map[string]struct{} // duplicate check for large objects
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -154,7 +179,21 @@ func (p *parser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if o.index(name) >= 0 {
+		dup := false
+		if seen != nil {
+			_, dup = seen[name]
+			seen[name] = struct{}{}
+		} else {
+			dup = o.index(name) >= 0
+			if len(o.members) == smallObject {
+				seen = make(map[string]struct{}, 2*smallObject)
+				for _, m := range o.members {
+					seen[m.name] = struct{}{}
+				}
+				seen[name] = struct{}{}
+			}
+		}
+		if dup {
 			return nil, &SyntaxError{Offset: at, Msg: fmt.Sprintf("duplicate member %q", name)}
 		}
 		p.skipSpace()
@@ -486,22 +525,10 @@ func prune(v any, root bool) (any, bool) {
 				out = append(out, m)
 			}
 		}
-		x.members = out
+		x.setMembers(out)
 		return x, len(out) == 0
 	}
 	return v, false
-}
-
-// mayHaveEmpty is a cheap pre-check on encoder output of typed structs: false
-// means there is certainly no empty object, array, string or null to prune, so
-// the common case costs a few vectorised substring searches instead of a parse.
-// In compact JSON two adjacent quotes outside an escape can only be an empty
-// string, and the structs can only produce null as a member value (a nil slice
-// in a samply field without omitempty, e.g. Signature.type); matches inside
-// string values are false positives that merely take the slow path.
-func mayHaveEmpty(b []byte) bool {
-	return bytes.Contains(b, []byte("{}")) || bytes.Contains(b, []byte("[]")) ||
-		bytes.Contains(b, []byte(`""`)) || bytes.Contains(b, []byte(":null"))
 }
 
 // errNotObject is returned when the top-level JSON value is not an object.
