@@ -1,0 +1,672 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ivbridge/ivbridge/adapter/safety"
+	"github.com/ivbridge/ivbridge/adapter/store"
+	"github.com/ivbridge/ivbridge/conformance"
+	"github.com/ivbridge/ivbridge/mappings/clinic"
+	"github.com/ivbridge/ivbridge/mappings/terminology"
+	"github.com/ivbridge/ivbridge/mappings/translate"
+)
+
+// Override headers: a clinician's documented decision to go ahead
+// despite high safety findings.
+const (
+	HeaderOverrideReason       = "Ivbridge-Override-Reason"
+	HeaderOverridePractitioner = "Ivbridge-Override-Practitioner"
+)
+
+// collections maps the URL segment of each kind to the kind.
+var collections = []struct {
+	path string
+	kind clinic.Kind
+}{
+	{"patients", clinic.KindPatient},
+	{"practitioners", clinic.KindPractitioner},
+	{"plans", clinic.KindPlan},
+	{"administrations", clinic.KindAdministration},
+	{"reactions", clinic.KindReaction},
+}
+
+func collectionOf(kind clinic.Kind) string {
+	for _, c := range collections {
+		if c.kind == kind {
+			return c.path
+		}
+	}
+	return string(kind) + "s"
+}
+
+// Write results, as in the metrics and the answers.
+const (
+	resultCreated   = "created"
+	resultUpdated   = "updated"
+	resultUnchanged = "unchanged"
+	resultStale     = "stale"
+	resultConflict  = "conflict"
+	resultInvalid   = "invalid"
+	resultBlocked   = "blocked"
+	resultError     = "error"
+)
+
+// PutResult is the answer to a clinic record write (the body of a 2xx PUT
+// and one line of a batch answer).
+type PutResult struct {
+	// Line is the 1-based line of a batch; 0 for a single PUT.
+	Line    int    `json:"line,omitempty"`
+	Status  int    `json:"status"`
+	Kind    string `json:"kind,omitempty"`
+	ID      string `json:"id,omitempty"`
+	Version int    `json:"version,omitempty"`
+	// Result is created, updated, unchanged, stale, conflict, invalid,
+	// blocked or error.
+	Result string `json:"result"`
+	// Resources are the FHIR resources ("Type/id") the record is served
+	// as by the facade.
+	Resources []string `json:"resources,omitempty"`
+	// Findings are the safety findings (warnings when accepted).
+	Findings []safety.Finding `json:"findings,omitempty"`
+	// Outcome is the OperationOutcome of a refused record.
+	Outcome json.RawMessage `json:"outcome,omitempty"`
+}
+
+// putOutcome is the result of the write pipeline before it is rendered.
+type putOutcome struct {
+	PutResult
+	issues []conformance.Issue
+	err    error // a server fault, for the log
+}
+
+func refused(status int, result string, issues ...conformance.Issue) putOutcome {
+	return putOutcome{PutResult: PutResult{Status: status, Result: result}, issues: issues}
+}
+
+func issue(code, diagnostics, expression string) conformance.Issue {
+	return conformance.Issue{Severity: "error", Code: code, Diagnostics: diagnostics, Expression: expression}
+}
+
+// validationIssues turns a clinic ValidationError into issues whose
+// expression is the field path.
+func validationIssues(ve *clinic.ValidationError) []conformance.Issue {
+	out := make([]conformance.Issue, 0, len(ve.Errors))
+	for _, fe := range ve.Errors {
+		code := "invalid"
+		if fe.Path == "" {
+			code = "structure"
+		}
+		out = append(out, issue(code, fe.Error(), fe.Path))
+	}
+	return out
+}
+
+// translateIssues turns a mapping failure of a clinic record into issues
+// naming the field and the code; ok is false for errors that are not the
+// record's fault.
+func translateIssues(err error) ([]conformance.Issue, bool) {
+	var ue *translate.UnmappableError
+	if errors.As(err, &ue) {
+		out := make([]conformance.Issue, 0, len(ue.Problems))
+		for _, p := range ue.Problems {
+			out = append(out, issue("code-invalid", p.String(), p.Path))
+		}
+		return out, true
+	}
+	var te *terminology.UnmappedError
+	if errors.As(err, &te) {
+		return []conformance.Issue{issue("code-invalid", te.Error(), "")}, true
+	}
+	var ve *clinic.ValidationError
+	if errors.As(err, &ve) {
+		return validationIssues(ve), true
+	}
+	return nil, false
+}
+
+// put runs the whole write pipeline for one record body: decode and
+// validate, match the URL, map to FHIR (terminology), check references,
+// run the safety checks, validate the projection, store. urlKind and urlID
+// are "" for batch lines.
+func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, body []byte, ov *safety.Override) putOutcome {
+	rec, err := clinic.Decode(body)
+	if err != nil {
+		var ve *clinic.ValidationError
+		if errors.As(err, &ve) {
+			o := refused(http.StatusUnprocessableEntity, resultInvalid, validationIssues(ve)...)
+			o.Kind = string(urlKind)
+			o.ID = urlID
+			return o
+		}
+		return refused(http.StatusBadRequest, resultInvalid, issue("structure", "the body is not a clinic record: "+err.Error(), ""))
+	}
+	kind, id := rec.RecordKind(), rec.RecordID()
+	withHeader := func(o putOutcome) putOutcome {
+		o.Kind, o.ID, o.Version = string(kind), id, rec.RecordVersion()
+		return o
+	}
+	if urlKind != "" && kind != urlKind {
+		return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid,
+			issue("invalid", fmt.Sprintf("the body is a %s record, but the URL is for a %s record", kind, urlKind), "kind")))
+	}
+	if urlID != "" && id != urlID {
+		return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid,
+			issue("invalid", fmt.Sprintf("the body's id %q is not the URL's id %q", id, urlID), "id")))
+	}
+	canonical, err := clinic.Encode(rec)
+	if err != nil {
+		o := withHeader(refused(http.StatusInternalServerError, resultError))
+		o.err = fmt.Errorf("encode %s %s: %w", kind, id, err)
+		return o
+	}
+	recs := newRecordCache(s.cfg.Store)
+	// A replay of the stored version is answered from what is stored: it
+	// was accepted once, so a safety rule or reference that changed since
+	// must not turn the same request into a refusal. An older version is
+	// refused before any work. PutRecord stays the authority (races).
+	if held, err := recs.GetRecord(ctx, kind, id); err == nil {
+		switch {
+		case held.Version == rec.RecordVersion() && bytes.Equal(held.Body, canonical):
+			o := withHeader(putOutcome{PutResult: PutResult{Status: http.StatusOK, Result: resultUnchanged}})
+			if rs, err := s.cfg.Store.ResourcesOf(ctx, kind, id); err == nil {
+				for _, r := range rs {
+					o.Resources = append(o.Resources, r.Type+"/"+r.ID)
+				}
+			}
+			return o
+		case held.Version > rec.RecordVersion():
+			return withHeader(refused(http.StatusConflict, resultStale,
+				issue("conflict", fmt.Sprintf("version %d is older than the version held (%d)", rec.RecordVersion(), held.Version), "version")))
+		case held.Version == rec.RecordVersion():
+			return withHeader(refused(http.StatusConflict, resultConflict,
+				issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")))
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		o := withHeader(refused(http.StatusInternalServerError, resultError))
+		o.err = fmt.Errorf("read %s %s: %w", kind, id, err)
+		return o
+	}
+	fhirRes, err := s.cfg.Translator.ToFHIR(rec)
+	if err != nil {
+		if is, ok := translateIssues(err); ok {
+			return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid, is...))
+		}
+		o := withHeader(refused(http.StatusInternalServerError, resultError))
+		o.err = fmt.Errorf("translate %s %s: %w", kind, id, err)
+		return o
+	}
+	if o, bad := s.checkReferences(ctx, recs, rec); bad {
+		return withHeader(o)
+	}
+	var findings []safety.Finding
+	var extra []store.Resource
+	if s.cfg.Safety != nil {
+		engine := s.cfg.Safety(recs)
+		res, err := engine.Check(ctx, rec, ov)
+		if err != nil {
+			if errors.Is(err, safety.ErrBadOverride) {
+				return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid,
+					issue("business-rule", err.Error(), HeaderOverridePractitioner)))
+			}
+			o := withHeader(refused(http.StatusInternalServerError, resultError))
+			o.err = fmt.Errorf("safety check %s %s: %w", kind, id, err)
+			return o
+		}
+		findings = res.Findings
+		if res.Blocked {
+			o := withHeader(refused(http.StatusUnprocessableEntity, resultBlocked, findingIssues(findings)...))
+			o.Findings = findings
+			return o
+		}
+		dis, vissues, err := s.detectedIssues(engine, rec, res)
+		if err != nil {
+			o := withHeader(refused(http.StatusInternalServerError, resultError, vissues...))
+			o.err = err
+			return o
+		}
+		extra = dis
+	}
+	proj, vissues, err := s.project(kind, id, fhirRes)
+	if err != nil {
+		o := withHeader(refused(http.StatusInternalServerError, resultError, vissues...))
+		o.err = err
+		return o
+	}
+	proj = append(proj, extra...)
+	pr, err := s.cfg.Store.PutRecord(ctx, store.Write{
+		Kind: kind, ID: id, Version: rec.RecordVersion(), PatientID: rec.PatientID(),
+		Body: canonical, Origin: store.OriginClinic, Resources: proj, Enqueue: true,
+	})
+	switch {
+	case errors.Is(err, store.ErrStale):
+		return withHeader(refused(http.StatusConflict, resultStale,
+			issue("conflict", fmt.Sprintf("version %d is older than the version held", rec.RecordVersion()), "version")))
+	case errors.Is(err, store.ErrConflict):
+		return withHeader(refused(http.StatusConflict, resultConflict,
+			issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")))
+	case err != nil:
+		o := withHeader(refused(http.StatusInternalServerError, resultError))
+		o.err = fmt.Errorf("store %s %s: %w", kind, id, err)
+		return o
+	}
+	o := withHeader(putOutcome{})
+	o.Findings = findings
+	for _, r := range proj {
+		o.Resources = append(o.Resources, r.Type+"/"+r.ID)
+	}
+	switch pr {
+	case store.Created:
+		o.Status, o.Result = http.StatusCreated, resultCreated
+	case store.Updated:
+		o.Status, o.Result = http.StatusOK, resultUpdated
+	default:
+		o.Status, o.Result = http.StatusOK, resultUnchanged
+	}
+	if pr != store.Unchanged {
+		if s.cfg.Sync != nil {
+			s.cfg.Sync.Notify()
+		}
+		s.recheck(ctx, rec)
+	}
+	return o
+}
+
+// checkReferences applies the rules that need other records (every *_id
+// names a held record; an administration's patient is its plan's …). A
+// missing reference is the caller's fault: 422 naming the field.
+func (s *Server) checkReferences(ctx context.Context, recs *recordCache, rec clinic.Record) (putOutcome, bool) {
+	var fault error
+	lookup := func(kind clinic.Kind, id string) (clinic.Record, bool) {
+		if fault != nil {
+			return nil, false
+		}
+		sr, err := recs.GetRecord(ctx, kind, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, false
+		}
+		if err != nil {
+			fault = fmt.Errorf("read %s %s: %w", kind, id, err)
+			return nil, false
+		}
+		r, err := clinic.Decode(sr.Body)
+		if err != nil {
+			fault = fmt.Errorf("stored %s %s does not decode: %w", kind, id, err)
+			return nil, false
+		}
+		return r, true
+	}
+	err := clinic.CheckReferences(rec, lookup)
+	if fault != nil {
+		o := refused(http.StatusInternalServerError, resultError)
+		o.err = fault
+		return o, true
+	}
+	if err != nil {
+		var ve *clinic.ValidationError
+		if errors.As(err, &ve) {
+			is := validationIssues(ve)
+			for i := range is {
+				if strings.Contains(is[i].Diagnostics, ": no ") {
+					is[i].Code = "not-found"
+				} else {
+					is[i].Code = "business-rule"
+				}
+			}
+			return refused(http.StatusUnprocessableEntity, resultInvalid, is...), true
+		}
+		o := refused(http.StatusInternalServerError, resultError)
+		o.err = fmt.Errorf("check references: %w", err)
+		return o, true
+	}
+	return putOutcome{}, false
+}
+
+// findingIssues renders blocking safety findings as issues.
+func findingIssues(fs []safety.Finding) []conformance.Issue {
+	out := make([]conformance.Issue, 0, len(fs))
+	for _, f := range fs {
+		sev := "warning"
+		if f.Severity == safety.High {
+			sev = "error"
+		}
+		out = append(out, conformance.Issue{
+			Severity:    sev,
+			Code:        "business-rule",
+			Diagnostics: fmt.Sprintf("%s (%s, %s): %s [source: %s]; to proceed, resend with headers %s and %s", f.Rule, f.Kind, f.Severity, f.Detail, f.Source, HeaderOverrideReason, HeaderOverridePractitioner),
+		})
+	}
+	return out
+}
+
+// overrideOf reads the override headers; nil when neither is present.
+func overrideOf(c *gin.Context) *safety.Override {
+	reason := strings.TrimSpace(c.GetHeader(HeaderOverrideReason))
+	prac := strings.TrimSpace(c.GetHeader(HeaderOverridePractitioner))
+	if reason == "" && prac == "" {
+		return nil
+	}
+	return &safety.Override{Reason: reason, PractitionerID: prac}
+}
+
+// isJSON reports whether the request's Content-Type is JSON.
+func isJSON(c *gin.Context, fhirToo bool) bool {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil {
+		return false
+	}
+	return mt == mediaJSON || (fhirToo && mt == mediaFHIRJSON)
+}
+
+// readBody reads the whole body within MaxBody; it answers 413 itself and
+// reports false when the body is too large or unreadable.
+func (s *Server) readBody(c *gin.Context) ([]byte, bool) {
+	if c.Request.ContentLength > s.cfg.MaxBody {
+		s.fail(c, http.StatusRequestEntityTooLarge, "too-costly", fmt.Sprintf("the body exceeds the limit of %d bytes", s.cfg.MaxBody), "")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(c, http.StatusRequestEntityTooLarge, "too-costly", fmt.Sprintf("the body exceeds the limit of %d bytes", s.cfg.MaxBody), "")
+			return nil, false
+		}
+		s.fail(c, http.StatusBadRequest, "structure", "the body could not be read", "")
+		return nil, false
+	}
+	return body, true
+}
+
+// putRecord handles PUT /clinic/v1/{collection}/{id}.
+func (s *Server) putRecord(kind clinic.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(ctxKind, string(kind))
+		if !isJSON(c, false) {
+			s.fail(c, http.StatusUnsupportedMediaType, "not-supported", "Content-Type must be application/json", "")
+			return
+		}
+		body, ok := s.readBody(c)
+		if !ok {
+			return
+		}
+		o := s.put(c.Request.Context(), kind, c.Param("id"), body, overrideOf(c))
+		s.metrics.ObserveRecord(string(kind), o.Result)
+		c.Set(ctxResult, o.Result)
+		if o.err != nil {
+			_ = c.Error(o.err)
+		}
+		if o.Status >= 300 {
+			if o.Status >= 500 && len(o.issues) == 0 {
+				s.internal(c, o.err)
+				return
+			}
+			s.failIssues(c, o.Status, o.issues)
+			return
+		}
+		c.Header("ETag", etag(o.Version))
+		if o.Status == http.StatusCreated {
+			c.Header("Location", "/clinic/v1/"+collectionOf(kind)+"/"+o.ID)
+		}
+		c.JSON(o.Status, o.PutResult)
+	}
+}
+
+// getRecord handles GET /clinic/v1/{collection}/{id}.
+func (s *Server) getRecord(kind clinic.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(ctxKind, string(kind))
+		sr, err := s.cfg.Store.GetRecord(c.Request.Context(), kind, c.Param("id"))
+		if errors.Is(err, store.ErrNotFound) {
+			s.fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("no %s with this id", kind), "")
+			return
+		}
+		if err != nil {
+			s.internal(c, fmt.Errorf("get %s: %w", kind, err))
+			return
+		}
+		tag := etag(sr.Version)
+		c.Header("ETag", tag)
+		c.Header("Last-Modified", sr.UpdatedAt.UTC().Format(http.TimeFormat))
+		if etagMatches(c.GetHeader("If-None-Match"), tag) {
+			c.Status(http.StatusNotModified)
+			return
+		}
+		c.Data(http.StatusOK, mediaJSON, sr.Body)
+	}
+}
+
+// RecordList is the answer of GET /clinic/v1/{collection}.
+type RecordList struct {
+	Records []json.RawMessage `json:"records"`
+	// Next is the cursor of the following page; absent on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// listRecords handles GET /clinic/v1/{collection}?patient_id=&updated_since=&cursor=&limit=.
+func (s *Server) listRecords(kind clinic.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(ctxKind, string(kind))
+		q := store.ListQuery{Kind: kind, Limit: 100}
+		for name, vs := range c.Request.URL.Query() {
+			if len(vs) != 1 {
+				s.fail(c, http.StatusBadRequest, "invalid", "parameter "+name+" must be given once", name)
+				return
+			}
+			v := vs[0]
+			switch name {
+			case "patient_id":
+				if kind == clinic.KindPractitioner {
+					s.fail(c, http.StatusBadRequest, "invalid", "practitioners have no patient_id", name)
+					return
+				}
+				q.PatientID = v
+			case "updated_since":
+				t, err := time.Parse(time.RFC3339Nano, v)
+				if err != nil {
+					s.fail(c, http.StatusBadRequest, "invalid", "updated_since must be an RFC 3339 time with offset", name)
+					return
+				}
+				q.UpdatedSince = t
+			case "cursor":
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 0 {
+					s.fail(c, http.StatusBadRequest, "invalid", "cursor is not one this service issued", name)
+					return
+				}
+				q.After = n
+			case "limit":
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 1000 {
+					s.fail(c, http.StatusBadRequest, "invalid", "limit must be 1-1000", name)
+					return
+				}
+				q.Limit = n
+			default:
+				s.fail(c, http.StatusBadRequest, "not-supported", "unknown parameter "+name+" (known: patient_id, updated_since, cursor, limit)", name)
+				return
+			}
+		}
+		page, err := s.cfg.Store.ListRecords(c.Request.Context(), q)
+		if err != nil {
+			s.internal(c, fmt.Errorf("list %s: %w", kind, err))
+			return
+		}
+		out := RecordList{Records: make([]json.RawMessage, 0, len(page.Records))}
+		for _, r := range page.Records {
+			out.Records = append(out.Records, json.RawMessage(r.Body))
+		}
+		if page.Next != 0 {
+			out.Next = strconv.FormatInt(page.Next, 10)
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}
+
+// batch handles POST /clinic/v1/batch: NDJSON in, NDJSON out, one result
+// per line in order; every record is written (or refused) on its own.
+func (s *Server) batch(c *gin.Context) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || (mt != mediaNDJSON && mt != "application/ndjson" && mt != "application/jsonl") {
+		s.fail(c, http.StatusUnsupportedMediaType, "not-supported", "Content-Type must be application/x-ndjson (one record per line)", "")
+		return
+	}
+	ctx := c.Request.Context()
+	rd := bufio.NewReaderSize(c.Request.Body, 64*1024)
+	c.Header("Content-Type", mediaNDJSON)
+	c.Status(http.StatusOK)
+	enc := json.NewEncoder(c.Writer)
+	lineNo, records := 0, 0
+	ov := overrideOf(c)
+	for {
+		line, tooLong, err := readLine(rd, s.cfg.MaxBody)
+		if len(line) == 0 && !tooLong && err != nil {
+			if !errors.Is(err, io.EOF) {
+				_ = c.Error(fmt.Errorf("batch read: %w", err))
+			}
+			break
+		}
+		lineNo++
+		if len(bytes.TrimSpace(line)) == 0 && !tooLong {
+			if err != nil {
+				break
+			}
+			continue
+		}
+		records++
+		var o putOutcome
+		switch {
+		case records > s.cfg.MaxBatchLines:
+			o = refused(http.StatusRequestEntityTooLarge, resultInvalid,
+				issue("too-costly", fmt.Sprintf("a batch holds at most %d records", s.cfg.MaxBatchLines), ""))
+		case tooLong:
+			o = refused(http.StatusRequestEntityTooLarge, resultInvalid,
+				issue("too-costly", fmt.Sprintf("the line exceeds the limit of %d bytes", s.cfg.MaxBody), ""))
+		default:
+			o = s.put(ctx, "", "", line, ov)
+		}
+		o.Line = lineNo
+		if o.Kind != "" {
+			s.metrics.ObserveRecord(o.Kind, o.Result)
+		}
+		if o.err != nil {
+			_ = c.Error(o.err)
+		}
+		if o.Status >= 300 {
+			o.Outcome = outcome(o.issues)
+			if len(o.issues) == 0 {
+				o.Outcome = outcome([]conformance.Issue{issue("exception", "internal error; see the server log for request "+c.GetString(ctxRequestID), "")})
+			}
+		}
+		if werr := enc.Encode(o.PutResult); werr != nil {
+			_ = c.Error(fmt.Errorf("batch write: %w", werr))
+			return
+		}
+		if err != nil {
+			break
+		}
+	}
+}
+
+// readLine reads one line of at most max bytes (without the newline). A
+// longer line is skipped to its end and reported as tooLong.
+func readLine(rd *bufio.Reader, max int64) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := rd.ReadSlice('\n')
+		if !tooLong {
+			if int64(len(buf)+len(chunk)) > max+2 { // +2: CR LF; checked exactly below
+				tooLong = true
+				buf = nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if n := len(buf); n > 0 && buf[n-1] == '\n' {
+			buf = buf[:n-1]
+			if n := len(buf); n > 0 && buf[n-1] == '\r' {
+				buf = buf[:n-1]
+			}
+		}
+		if tooLong || int64(len(buf)) > max {
+			return nil, true, err
+		}
+		return buf, false, err
+	}
+}
+
+func etag(version int) string { return `W/"` + strconv.Itoa(version) + `"` }
+
+// etagMatches implements If-None-Match with weak comparison.
+func etagMatches(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	if strings.TrimSpace(header) == "*" {
+		return true
+	}
+	want := strings.TrimPrefix(tag, "W/")
+	for _, part := range strings.Split(header, ",") {
+		if strings.TrimPrefix(strings.TrimSpace(part), "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// recordCache is a request-scoped read-through cache of clinic records
+// over the store (safety.Records): the reference check and the safety
+// engine read the same patient and plan, once. It lives for one write, so
+// it never serves a stale record across requests.
+type recordCache struct {
+	st   store.Store
+	recs map[recordKey]store.StoredRecord
+}
+
+type recordKey struct {
+	kind clinic.Kind
+	id   string
+}
+
+func newRecordCache(st store.Store) *recordCache {
+	return &recordCache{st: st, recs: map[recordKey]store.StoredRecord{}}
+}
+
+// GetRecord implements safety.Records.
+func (c *recordCache) GetRecord(ctx context.Context, kind clinic.Kind, id string) (store.StoredRecord, error) {
+	k := recordKey{kind, id}
+	if r, ok := c.recs[k]; ok {
+		return r, nil
+	}
+	r, err := c.st.GetRecord(ctx, kind, id)
+	if err != nil {
+		return r, err
+	}
+	c.recs[k] = r
+	return r, nil
+}
+
+// ListRecords implements safety.Records.
+func (c *recordCache) ListRecords(ctx context.Context, q store.ListQuery) (store.RecordPage, error) {
+	return c.st.ListRecords(ctx, q)
+}
+
+// SearchResources implements safety.Records.
+func (c *recordCache) SearchResources(ctx context.Context, q store.ResourceQuery) (store.ResourcePage, error) {
+	return c.st.SearchResources(ctx, q)
+}

@@ -1,0 +1,105 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ivbridge/ivbridge/adapter/httpapi"
+	"github.com/ivbridge/ivbridge/adapter/store"
+	"github.com/ivbridge/ivbridge/conformance"
+)
+
+func planBody(id, status string, version int) []byte {
+	return []byte(`{"kind":"plan","id":"` + id + `","version":` + string(rune('0'+version)) + `,"patient_id":"pat-s","prescriber_id":"prac-s","status":"` + status + `","authored_at":"2026-02-23T16:40:00-05:00","indications":["fibromyalgia"],"formulation":{"name":"Magnesium 1 g","ingredients":[{"substance":"magnesium_sulfate","amount":1,"unit":"g"}],"carrier":{"fluid":"sodium_chloride_0_9","volume_ml":250}},"rate":{"ml_per_hour":250},"schedule":{"sessions":4,"every":1,"period":"week","start_date":"2026-03-02"}}`)
+}
+
+// TestSafety: a high finding blocks an active plan (422 naming the rule);
+// an override lets it through with the finding recorded as a DetectedIssue
+// served by the facade; a later allergy re-checks open plans.
+func TestSafety(t *testing.T) {
+	eachStore(t, func(t *testing.T, o opener) {
+		e := newEnv(t, o)
+		e.mustPut([]byte(`{"kind":"patient","id":"pat-s","version":1,"mrn":"MRN-S","given_names":["Sam"],"family_name":"Safe","birth_date":"1970-01-01","sex":"male","allergies":[{"substance":"magnesium_sulfate"}]}`), http.StatusCreated)
+		e.mustPut([]byte(`{"kind":"practitioner","id":"prac-s","version":1,"given_names":["Dee"],"family_name":"Doc","role":"physician"}`), http.StatusCreated)
+
+		r := e.put("/clinic/v1/plans/plan-s1", planBody("plan-s1", "active", 1))
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("allergic active plan: %d %s", r.status, r.body)
+		}
+		if is := outcomeOf(t, r); !names(is, "allergy") || !names(is, httpapi.HeaderOverrideReason) {
+			t.Fatalf("block does not name the rule and the override: %s", r.body)
+		}
+		if g := e.get("/clinic/v1/plans/plan-s1", tokReader); g.status != http.StatusNotFound {
+			t.Fatalf("blocked plan stored: %d", g.status)
+		}
+
+		// An override needs a known practitioner.
+		r = e.do(req{method: "PUT", path: "/clinic/v1/plans/plan-s1", token: tokWriter, body: planBody("plan-s1", "active", 1),
+			headers: map[string]string{httpapi.HeaderOverrideReason: "benefit outweighs risk", httpapi.HeaderOverridePractitioner: "prac-nobody"}})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("override by unknown practitioner: %d %s", r.status, r.body)
+		}
+		outcomeOf(t, r)
+		r = e.do(req{method: "PUT", path: "/clinic/v1/plans/plan-s1", token: tokWriter, body: planBody("plan-s1", "active", 1),
+			headers: map[string]string{httpapi.HeaderOverrideReason: "benefit outweighs risk", httpapi.HeaderOverridePractitioner: "prac-s"}})
+		if r.status != http.StatusCreated {
+			t.Fatalf("overridden plan: %d %s", r.status, r.body)
+		}
+		var pr httpapi.PutResult
+		decodeJSON(t, r.body, &pr)
+		var di string
+		for _, ref := range pr.Resources {
+			if strings.HasPrefix(ref, "DetectedIssue/") {
+				di = ref
+			}
+		}
+		if len(pr.Findings) == 0 || di == "" {
+			t.Fatalf("override: findings %v resources %v", pr.Findings, pr.Resources)
+		}
+		fr := e.get("/fhir/"+di, tokWriter)
+		if fr.status != http.StatusOK || !strings.Contains(string(fr.body), "mitigation") {
+			t.Fatalf("DetectedIssue: %d %s", fr.status, fr.body)
+		}
+		if issues := validator.Validate(fr.body); conformance.HasErrors(issues) {
+			t.Fatalf("DetectedIssue invalid: %+v", issues)
+		}
+
+		// A replay of the accepted version, without the override, is the
+		// same accepted request: 200 unchanged, not a new block.
+		r = e.put("/clinic/v1/plans/plan-s1", planBody("plan-s1", "active", 1))
+		decodeJSON(t, r.body, &pr)
+		if r.status != http.StatusOK || pr.Result != "unchanged" || len(pr.Resources) == 0 {
+			t.Fatalf("replay of the overridden plan: %d %s", r.status, r.body)
+		}
+
+		// A draft is not blocked; a later allergy re-checks it.
+		e.mustPut([]byte(`{"kind":"patient","id":"pat-s2","version":1,"mrn":"MRN-S2","given_names":["Kim"],"family_name":"Lee","birth_date":"1970-01-01","sex":"female"}`), http.StatusCreated)
+		draft := []byte(strings.ReplaceAll(string(planBody("plan-s2", "draft", 1)), `"patient_id":"pat-s"`, `"patient_id":"pat-s2"`))
+		pr = e.mustPut(draft, http.StatusCreated)
+		if len(pr.Findings) != 0 {
+			t.Fatalf("draft without allergy has findings: %v", pr.Findings)
+		}
+		e.mustPut([]byte(`{"kind":"patient","id":"pat-s2","version":2,"mrn":"MRN-S2","given_names":["Kim"],"family_name":"Lee","birth_date":"1970-01-01","sex":"female","allergies":[{"substance":"magnesium_sulfate"}]}`), http.StatusOK)
+		rs, err := e.st.ResourcesOf(context.Background(), "plan", "plan-s2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rs {
+			found = found || r.Type == "DetectedIssue"
+		}
+		if !found {
+			t.Fatalf("no DetectedIssue after the new allergy: %v", types(rs))
+		}
+	})
+}
+
+func types(rs []store.Resource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Type+"/"+r.ID)
+	}
+	return out
+}
