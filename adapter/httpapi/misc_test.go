@@ -121,12 +121,12 @@ func TestSyncEndpoints(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"dead_letters":[]`) {
 		t.Fatalf("dead letters: %d %s", r.status, r.body)
 	}
-	for _, path := range []string{"/sync/v1/records/nurse/x", "/sync/v1/records/patient/nobody"} {
-		if r := e.get(path, tokAdmin); r.status != http.StatusNotFound {
+	for _, path := range []string{"/clinic/v1/nurses/x/sync", "/clinic/v1/patients/nobody/sync"} {
+		if r := e.get(path, tokReader); r.status != http.StatusNotFound {
 			t.Fatalf("%s: %d %s", path, r.status, r.body)
 		}
 	}
-	r = e.get("/sync/v1/records/patient/pat-t1", tokAdmin)
+	r = e.get("/clinic/v1/patients/pat-t1/sync", tokReader)
 	var ss httpapi.SyncStateView
 	decodeJSON(t, r.body, &ss)
 	if r.status != http.StatusOK || ss.Kind != "patient" || ss.ID != "pat-t1" || ss.SyncedVersion != 0 {

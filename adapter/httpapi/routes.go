@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 			route{http.MethodPut, base + "/:id", auth.ClinicWrite, s.putRecord(col.kind)},
 			route{http.MethodGet, base + "/:id", auth.ClinicRead, s.getRecord(col.kind)},
 			route{http.MethodGet, base, auth.ClinicRead, s.listRecords(col.kind)},
+			route{http.MethodGet, base + "/:id/sync", auth.ClinicRead, s.syncState(col.kind)},
 		)
 	}
 	rs = append(rs,
@@ -72,7 +73,6 @@ func (s *Server) routeTable() []route {
 		route{http.MethodGet, "/sync/v1/status", auth.Admin, s.syncStatus},
 		route{http.MethodGet, "/sync/v1/dead-letters", auth.Admin, s.deadLetters},
 		route{http.MethodPost, "/sync/v1/dead-letters/:id/replay", auth.Admin, s.replayDeadLetter},
-		route{http.MethodGet, "/sync/v1/records/:kind/:id", auth.Admin, s.syncState},
 	)
 	return rs
 }

@@ -123,34 +123,27 @@ func (s *Server) replayDeadLetter(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"replayed": id})
 }
 
-// syncState handles GET /sync/v1/records/{kind}/{id}.
-func (s *Server) syncState(c *gin.Context) {
-	kind := clinic.Kind(c.Param("kind"))
-	known := false
-	for _, k := range clinic.Kinds {
-		known = known || k == kind
+// syncState handles GET /clinic/v1/{kind}/{id}/sync.
+func (s *Server) syncState(kind clinic.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st, err := s.cfg.Store.GetSyncState(c.Request.Context(), kind, c.Param("id"))
+		if errors.Is(err, store.ErrNotFound) {
+			s.fail(c, http.StatusNotFound, "not-found", "no sync state for this record", "")
+			return
+		}
+		if err != nil {
+			s.internal(c, fmt.Errorf("sync state: %w", err))
+			return
+		}
+		out := SyncStateView{Kind: string(st.Kind), ID: st.ID, SyncedVersion: st.SyncedVersion, LastAttempt: timePtr(st.LastAttempt), LastError: st.LastError}
+		for _, d := range st.Deliveries {
+			out.Deliveries = append(out.Deliveries, DeliveryView{Type: d.Type, ID: d.ID, UpstreamID: d.UpstreamID, UpstreamVersion: d.UpstreamVersion})
+		}
+		c.JSON(http.StatusOK, out)
 	}
-	if !known {
-		s.fail(c, http.StatusNotFound, "not-found", "no such record kind", "")
-		return
-	}
-	st, err := s.cfg.Store.GetSyncState(c.Request.Context(), kind, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.fail(c, http.StatusNotFound, "not-found", "no sync state for this record", "")
-		return
-	}
-	if err != nil {
-		s.internal(c, fmt.Errorf("sync state: %w", err))
-		return
-	}
-	out := SyncStateView{Kind: string(st.Kind), ID: st.ID, SyncedVersion: st.SyncedVersion, LastAttempt: timePtr(st.LastAttempt), LastError: st.LastError}
-	for _, d := range st.Deliveries {
-		out.Deliveries = append(out.Deliveries, DeliveryView{Type: d.Type, ID: d.ID, UpstreamID: d.UpstreamID, UpstreamVersion: d.UpstreamVersion})
-	}
-	c.JSON(http.StatusOK, out)
 }
 
-// SyncStateView is the answer of GET /sync/v1/records/{kind}/{id}.
+// SyncStateView is the answer of GET /clinic/v1/{kind}/{id}/sync.
 type SyncStateView struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
