@@ -26,7 +26,7 @@ func (w *walker) bundleEntryRules(bundle map[string]any) {
 		mark := w.push("entry")
 		im := w.pushIndex(i)
 		if fu := str(eo, "fullUrl"); fu != "" && res != nil && !strings.HasPrefix(fu, "urn:") {
-			if urlType, urlID, ok := restfulTypeID(fu); ok && (urlType != rt || (id != "" && urlID != id)) {
+			if urlType, urlID, _, ok := typeAndID(fu); ok && (urlType != rt || (id != "" && urlID != id)) {
 				w.addAt(SeverityError, CodeInvalid, "fullUrl disagrees with the resource's type or id", ".fullUrl")
 			}
 		}
@@ -59,21 +59,4 @@ func (w *walker) bundleEntryRules(bundle map[string]any) {
 		w.pop(im)
 		w.pop(mark)
 	}
-}
-
-// restfulTypeID splits a RESTful URL ending in Type/id; ok is false for
-// other URLs (which are allowed as fullUrl but carry no type to compare).
-func restfulTypeID(u string) (typ, id string, ok bool) {
-	if i := strings.Index(u, "/_history/"); i >= 0 {
-		u = u[:i]
-	}
-	segs := strings.Split(u, "/")
-	if len(segs) < 2 {
-		return "", "", false
-	}
-	typ, id = segs[len(segs)-2], segs[len(segs)-1]
-	if typ == "" || typ[0] < 'A' || typ[0] > 'Z' || !validID(id) {
-		return "", "", false
-	}
-	return typ, id, true
 }

@@ -93,7 +93,9 @@ func checkStringFormat(s string, kind primKind) string {
 		}
 	case primID:
 		if !validID(s) {
-			return fmt.Sprintf("%q is not an id (1–64 of A-Z a-z 0-9 - .)", s)
+			// Not quoted: an id is free text to whoever wrote it, and a
+			// misplaced MRN or name must not reach a log.
+			return "not an id (1–64 of A-Z a-z 0-9 - .)"
 		}
 	case primCode:
 		if !validCode(s) {

@@ -79,19 +79,30 @@ func referenceType(ref string) string {
 	if i := strings.IndexByte(ref, '#'); i >= 0 {
 		ref = ref[:i]
 	}
-	if i := strings.Index(ref, "/_history/"); i >= 0 {
-		ref = ref[:i]
-	}
-	segs := strings.Split(ref, "/")
-	if len(segs) < 2 {
-		return ""
-	}
-	typ, id := segs[len(segs)-2], segs[len(segs)-1]
-	if !validID(id) || typ == "" || typ[0] < 'A' || typ[0] > 'Z' {
-		return ""
-	}
-	if !strings.Contains(ref, ":") && len(segs) != 2 {
+	typ, _, relative, ok := typeAndID(ref)
+	if !ok || (!relative && !strings.Contains(ref, ":")) {
 		return "" // a relative reference is exactly Type/id
 	}
 	return typ
+}
+
+// typeAndID splits a reference or URL that ends in Type/id, after dropping
+// a /_history/vid suffix; ok is false when it does not end so. relative
+// reports whether Type/id is all there is. It slices rather than splits:
+// it runs for every reference the validator sees.
+func typeAndID(ref string) (typ, id string, relative, ok bool) {
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	slash := strings.LastIndexByte(ref, '/')
+	if slash < 0 {
+		return "", "", false, false
+	}
+	head := ref[:slash]
+	prev := strings.LastIndexByte(head, '/')
+	typ, id = head[prev+1:], ref[slash+1:]
+	if typ == "" || typ[0] < 'A' || typ[0] > 'Z' || !validID(id) {
+		return "", "", false, false
+	}
+	return typ, id, prev < 0, true
 }

@@ -269,7 +269,7 @@ func TestOperationOutcomeValid(t *testing.T) {
 func TestDiagnosticsDoNotQuoteStrings(t *testing.T) {
 	v := NewValidator()
 	secret := "Jane Secret-Doe"
-	doc := `{"resourceType": "Patient", "name": [{"text": "` + secret + `", "family": ["` + secret + `"]}], "birthDate": "` + secret + `", "telecom": [{"value": "` + secret + `"}], "managingOrganization": {"reference": "` + secret + `"}}`
+	doc := `{"resourceType": "Patient", "id": "` + secret + `", "name": [{"text": "` + secret + `", "family": ["` + secret + `"]}], "birthDate": "` + secret + `", "telecom": [{"value": "` + secret + `"}], "managingOrganization": {"reference": "` + secret + `"}}`
 	issues := v.Validate([]byte(doc))
 	if !HasErrors(issues) {
 		t.Fatal("expected errors")

@@ -89,8 +89,8 @@ func (e *Engine) Check(ctx context.Context, rec clinic.Record, ov *Override) (Re
 		return Result{}, err
 	}
 	res := Result{Findings: Evaluate(e.rules, rec, facts)}
-	for i := range res.Findings {
-		if ov != nil {
+	if ov != nil {
+		for i := range res.Findings {
 			o := *ov
 			res.Findings[i].Override = &o
 		}
@@ -120,30 +120,25 @@ var openPlanStatus = map[string]bool{"draft": true, "active": true, "on_hold": t
 // the patient changed after they were accepted (a new allergy, reaction or
 // condition). It never blocks: the plans are already accepted.
 func (e *Engine) Recheck(ctx context.Context, patientID string) (map[string]Result, error) {
-	plans, err := e.plansOf(ctx, patientID)
+	// The facts of a plan depend only on its patient, so one read of the
+	// patient's records serves every plan re-checked.
+	facts, plans, err := e.patientFacts(ctx, patientID)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]Result)
 	for _, p := range plans {
-		if !openPlanStatus[p.Status] {
-			continue
+		if openPlanStatus[p.Status] {
+			out[p.ID] = Result{Findings: Evaluate(e.rules, p, facts)}
 		}
-		facts, err := e.Facts(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out[p.ID] = Result{Findings: Evaluate(e.rules, p, facts)}
 	}
 	return out, nil
 }
 
 // Facts gathers what the rules need about the record's patient.
 func (e *Engine) Facts(ctx context.Context, rec clinic.Record) (Facts, error) {
-	pid := rec.PatientID()
-	var f Facts
-	var err error
-	if f.Patient, err = e.patient(ctx, pid); err != nil {
+	f, _, err := e.patientFacts(ctx, rec.PatientID())
+	if err != nil {
 		return f, err
 	}
 	if a, ok := rec.(*clinic.Administration); ok {
@@ -155,9 +150,21 @@ func (e *Engine) Facts(ctx context.Context, rec clinic.Record) (Facts, error) {
 			f.Plan = p
 		}
 	}
+	return f, nil
+}
+
+// patientFacts gathers the facts that depend only on the patient (all but
+// Facts.Plan) and returns every plan of the patient, sorted by id, with
+// them.
+func (e *Engine) patientFacts(ctx context.Context, pid string) (Facts, []*clinic.Plan, error) {
+	var f Facts
+	var err error
+	if f.Patient, err = e.patient(ctx, pid); err != nil {
+		return f, nil, err
+	}
 	plans, err := e.plansOf(ctx, pid)
 	if err != nil {
-		return f, err
+		return f, nil, err
 	}
 	for _, p := range plans {
 		if p.Status == "active" || p.Status == "on_hold" {
@@ -165,9 +172,9 @@ func (e *Engine) Facts(ctx context.Context, rec clinic.Record) (Facts, error) {
 		}
 	}
 	if f.Allergens, err = e.allergens(ctx, f.Patient, pid); err != nil {
-		return f, err
+		return f, nil, err
 	}
-	return f, nil
+	return f, plans, nil
 }
 
 func (e *Engine) record(ctx context.Context, kind clinic.Kind, id string) (clinic.Record, error) {
@@ -255,23 +262,29 @@ func (e *Engine) allergens(ctx context.Context, p *clinic.Patient, patientID str
 	if e.substanceOf == nil || e.patientID == nil || patientID == "" {
 		return out, nil
 	}
-	page, err := e.recs.SearchResources(ctx, store.ResourceQuery{
-		Type: "AllergyIntolerance", PatientID: e.patientID(patientID), Count: 1000,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("safety: search AllergyIntolerance: %w", err)
-	}
-	for _, res := range page.Resources {
-		if res.Deleted {
-			continue
+	// Page through every match: an allergy past the first page missed
+	// would be a missed high finding.
+	q := store.ResourceQuery{Type: "AllergyIntolerance", PatientID: e.patientID(patientID), Count: 1000}
+	for {
+		page, err := e.recs.SearchResources(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("safety: search AllergyIntolerance: %w", err)
 		}
-		for _, s := range e.allergyCodes(res.Body) {
-			if _, seen := out[s]; !seen {
-				out[s] = "AllergyIntolerance " + res.ID
+		for _, res := range page.Resources {
+			if res.Deleted {
+				continue
+			}
+			for _, s := range e.allergyCodes(res.Body) {
+				if _, seen := out[s]; !seen {
+					out[s] = "AllergyIntolerance " + res.ID
+				}
 			}
 		}
+		q.Offset += len(page.Resources)
+		if len(page.Resources) == 0 || q.Offset >= page.Total {
+			return out, nil
+		}
 	}
-	return out, nil
 }
 
 // allergyIntolerance is the part of an AllergyIntolerance the check reads.

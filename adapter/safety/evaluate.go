@@ -50,7 +50,7 @@ type Facts struct {
 // the same record and facts give the same findings, in a stable order.
 func Evaluate(rules *Rules, rec clinic.Record, facts Facts) []Finding {
 	var out []Finding
-	for _, rule := range rules.All() {
+	for _, rule := range rules.enabled {
 		var fs []Finding
 		switch r := rec.(type) {
 		case *clinic.Plan:

@@ -18,7 +18,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"sort"
+	"slices"
+	"strings"
 )
 
 //go:embed rules.json
@@ -94,6 +95,21 @@ type Rule struct {
 type Rules struct {
 	byID  map[string]*Rule
 	codes map[string]string
+	// enabled is All's answer, sorted once when the set is built rather
+	// than on every check.
+	enabled []*Rule
+}
+
+// sortEnabled fills r.enabled; the set does not change afterwards.
+func (r *Rules) sortEnabled() *Rules {
+	r.enabled = make([]*Rule, 0, len(r.byID))
+	for _, rule := range r.byID {
+		if !rule.Disabled {
+			r.enabled = append(r.enabled, rule)
+		}
+	}
+	slices.SortFunc(r.enabled, func(a, b *Rule) int { return strings.Compare(a.ID, b.ID) })
+	return r
 }
 
 type rulesFile struct {
@@ -122,6 +138,7 @@ type RuleError struct {
 	Msg   string
 }
 
+// Error names the rule by position and id, then the field and the problem.
 func (e *RuleError) Error() string {
 	return fmt.Sprintf("rules[%d] (%s).%s: %s", e.Index, e.ID, e.Field, e.Msg)
 }
@@ -154,7 +171,7 @@ func LoadRules(r io.Reader) (*Rules, error) {
 		}
 		rs.byID[rule.ID] = &rule
 	}
-	return rs, nil
+	return rs.sortEnabled(), nil
 }
 
 // Merge returns a rule set with over's rules added to r's; a rule of over
@@ -174,23 +191,14 @@ func (r *Rules) Merge(over *Rules) *Rules {
 	for c, d := range over.codes {
 		out.codes[c] = d
 	}
-	return out
+	return out.sortEnabled()
 }
 
 // CodeDisplay returns the display of a detected issue code.
 func (r *Rules) CodeDisplay(code string) string { return r.codes[code] }
 
 // All returns the enabled rules in id order.
-func (r *Rules) All() []*Rule {
-	out := make([]*Rule, 0, len(r.byID))
-	for _, rule := range r.byID {
-		if !rule.Disabled {
-			out = append(out, rule)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
+func (r *Rules) All() []*Rule { return slices.Clone(r.enabled) }
 
 // Rule returns the rule with the id, if any.
 func (r *Rules) Rule(id string) (*Rule, bool) {

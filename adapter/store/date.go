@@ -142,7 +142,6 @@ func (p *dateParser) parse() (DateRange, error) {
 				return DateRange{}, fmt.Errorf("want digits after '.'")
 			}
 			digits := min(n, 9)
-			width = time.Second
 			for i := 0; i < digits; i++ {
 				width /= 10
 			}

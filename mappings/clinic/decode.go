@@ -298,7 +298,9 @@ func (d *decoder) strings(p *fieldPath, v node) []string {
 	return out
 }
 
-// array checks that v is an array.
+// array checks that v is an array. The loops over its items stay written
+// out at each use: a shared helper taking the item decoder as a function
+// value would move every item's fieldPath to the heap.
 func (d *decoder) array(p *fieldPath, v node) bool {
 	if v.kind != jArray {
 		d.add(p, "must be an array, got "+v.kind.typeName())

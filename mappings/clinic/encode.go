@@ -146,6 +146,22 @@ func (e *encoder) optStrList(k string, l []string) {
 	}
 }
 
+// objects writes k as an array of n objects, the members of each written
+// by item(i).
+func (e *encoder) objects(k string, n int, item func(i int)) {
+	e.key(k)
+	e.buf = append(e.buf, '[')
+	for i := range n {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.open()
+		item(i)
+		e.close()
+	}
+	e.buf = append(e.buf, ']')
+}
+
 func (e *encoder) header(h Header) {
 	e.str("kind", string(h.Kind))
 	e.str("id", h.ID)
@@ -163,19 +179,12 @@ func (e *encoder) patient(r *Patient) {
 	e.optNum("weight_kg", r.WeightKg)
 	e.optStrList("conditions", r.Conditions)
 	if r.Allergies != nil {
-		e.key("allergies")
-		e.buf = append(e.buf, '[')
-		for i, a := range r.Allergies {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.open()
+		e.objects("allergies", len(r.Allergies), func(i int) {
+			a := &r.Allergies[i]
 			e.str("substance", a.Substance)
 			e.optStr("reaction", a.Reaction)
 			e.optStr("severity", a.Severity)
-			e.close()
-		}
-		e.buf = append(e.buf, ']')
+		})
 	}
 	e.optStr("phone", r.Phone)
 	e.optStr("email", r.Email)
@@ -204,13 +213,8 @@ func (e *encoder) plan(r *Plan) {
 	e.key("formulation")
 	e.open()
 	e.str("name", r.Formulation.Name)
-	e.key("ingredients")
-	e.buf = append(e.buf, '[')
-	for i, in := range r.Formulation.Ingredients {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.open()
+	e.objects("ingredients", len(r.Formulation.Ingredients), func(i int) {
+		in := &r.Formulation.Ingredients[i]
 		e.str("substance", in.Substance)
 		e.num("amount", in.Amount)
 		e.str("unit", in.Unit)
@@ -218,9 +222,7 @@ func (e *encoder) plan(r *Plan) {
 			e.boolean("per_kg", *in.PerKg)
 		}
 		e.optNum("max_amount", in.MaxAmount)
-		e.close()
-	}
-	e.buf = append(e.buf, ']')
+	})
 	e.key("carrier")
 	e.open()
 	e.str("fluid", r.Formulation.Carrier.Fluid)
@@ -262,19 +264,12 @@ func (e *encoder) administration(r *Administration) {
 	e.optNum("volume_infused_ml", r.VolumeInfusedML)
 	e.optNum("rate_ml_per_hour", r.RateMLPerHour)
 	if r.Doses != nil {
-		e.key("doses")
-		e.buf = append(e.buf, '[')
-		for i, d := range r.Doses {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.open()
+		e.objects("doses", len(r.Doses), func(i int) {
+			d := &r.Doses[i]
 			e.str("substance", d.Substance)
 			e.num("amount", d.Amount)
 			e.str("unit", d.Unit)
-			e.close()
-		}
-		e.buf = append(e.buf, ']')
+		})
 	}
 	e.optNum("weight_kg", r.WeightKg)
 	if r.PainBefore != nil {

@@ -345,17 +345,23 @@ func (t *Table) index() {
 	}
 }
 
+// preferred returns those of the local codes of an axis whose rows are
+// marked preferred.
+func (t *Table) preferred(axis Axis, locals []string) []string {
+	var pref []string
+	for _, l := range locals {
+		if t.rows[key{axis, l}].Preferred {
+			pref = append(pref, l)
+		}
+	}
+	return pref
+}
+
 // conflicts lists standard codings with more than one preferred row.
 func (t *Table) conflicts() []AmbiguousError {
 	var out []AmbiguousError
 	for sk, locals := range t.reverse {
-		var pref []string
-		for _, l := range locals {
-			if t.rows[key{sk.axis, l}].Preferred {
-				pref = append(pref, l)
-			}
-		}
-		if len(pref) > 1 {
+		if pref := t.preferred(sk.axis, locals); len(pref) > 1 {
 			out = append(out, AmbiguousError{Axis: sk.axis, System: sk.system, Code: sk.code, Locals: pref})
 		}
 	}
@@ -454,10 +460,10 @@ func (t *Table) Reverse(axis Axis, system, code string) (string, error) {
 	case 1:
 		return locals[0], nil
 	}
-	for _, l := range locals {
-		if t.rows[key{axis, l}].Preferred {
-			return l, nil
-		}
+	// Exactly one preferred row decides; two (possible after Merge) are as
+	// ambiguous as none, and Ambiguities lists the coding either way.
+	if pref := t.preferred(axis, locals); len(pref) == 1 {
+		return pref[0], nil
 	}
 	return "", &AmbiguousError{Axis: axis, System: system, Code: code, Locals: slices.Clone(locals)}
 }
@@ -471,13 +477,7 @@ func (t *Table) Ambiguities() []AmbiguousError {
 		if len(locals) < 2 {
 			continue
 		}
-		pref := 0
-		for _, l := range locals {
-			if t.rows[key{sk.axis, l}].Preferred {
-				pref++
-			}
-		}
-		if pref != 1 {
+		if len(t.preferred(sk.axis, locals)) != 1 {
 			out = append(out, AmbiguousError{Axis: sk.axis, System: sk.system, Code: sk.code, Locals: slices.Clone(locals)})
 		}
 	}

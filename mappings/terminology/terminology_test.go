@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -466,4 +467,33 @@ func FuzzLoad(f *testing.F) {
 		}
 		_ = tab.Merge(Default()).Ambiguities()
 	})
+}
+
+// TestMergeTwoPreferredIsAmbiguous: when two merged files each prefer a
+// different local code for one coding, Reverse must not pick one of them
+// silently; it reports the ambiguity that Ambiguities lists.
+func TestMergeTwoPreferredIsAmbiguous(t *testing.T) {
+	load := func(local string) *Table {
+		t.Helper()
+		tb, err := Load(strings.NewReader(`{"format": "ivbridge-terminology/1", "rows": [
+  {"axis": "site", "local": "` + local + `", "text": "forearm", "system": "http://snomed.info/sct", "code": "14975008",
+   "display": "Forearm structure", "source": "[BE]", "preferred": true}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tb
+	}
+	m := Default().Merge(load("left_forearm")).Merge(load("right_forearm"))
+	_, err := m.Reverse(Site, SystemSNOMED, "14975008")
+	var ae *AmbiguousError
+	if !errors.As(err, &ae) || !slices.Contains(ae.Locals, "left_forearm") || !slices.Contains(ae.Locals, "right_forearm") {
+		t.Fatalf("Reverse = %v, want *AmbiguousError naming left_forearm and right_forearm", err)
+	}
+	listed := false
+	for _, a := range m.Ambiguities() {
+		listed = listed || (a.Axis == Site && a.System == SystemSNOMED && a.Code == "14975008")
+	}
+	if !listed {
+		t.Error("Ambiguities does not list the coding Reverse cannot resolve")
+	}
 }

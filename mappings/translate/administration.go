@@ -1,9 +1,7 @@
 package translate
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -223,12 +221,8 @@ func (t *Translator) painObservation(a *clinic.Administration, role string, scor
 
 func (t *Translator) administrationFromFHIR(ma *r4.MedicationAdministration, o owner, parts []part) (*clinic.Administration, error) {
 	var probs problems
-	a := &clinic.Administration{Header: clinic.Header{Kind: clinic.KindAdministration, ID: o.id}}
-	v, err := t.readVersion(ma.Extension)
-	if err != nil {
-		probs.addErr("MedicationAdministration.extension", err)
-	}
-	a.Version = v
+	a := &clinic.Administration{Header: t.readHeader(clinic.KindAdministration, o, "MedicationAdministration", ma.Extension, &probs)}
+	var err error
 	if e := ext(ma.Extension, t.urls.sessionNumber); e != nil && e.ValuePositiveInt != nil {
 		a.SessionNumber = *e.ValuePositiveInt
 	} else {
@@ -281,11 +275,7 @@ func (t *Translator) administrationFromFHIR(ma *r4.MedicationAdministration, o o
 		}
 	}
 
-	type posDose struct {
-		pos  int
-		dose clinic.Dose
-	}
-	var doses []posDose
+	var doses []positioned[clinic.Dose]
 	for _, pt := range parts {
 		switch r := pt.res.(type) {
 		case *r4.MedicationAdministration:
@@ -303,7 +293,7 @@ func (t *Translator) administrationFromFHIR(ma *r4.MedicationAdministration, o o
 					}
 				}
 			}
-			doses = append(doses, posDose{t.readPosition(r.Extension), d})
+			doses = append(doses, positioned[clinic.Dose]{t.readPosition(r.Extension), d})
 		case *r4.Observation:
 			switch pt.role {
 			case roleWeight:
@@ -322,9 +312,6 @@ func (t *Translator) administrationFromFHIR(ma *r4.MedicationAdministration, o o
 			"the session lists %d dose(s) but %d per-dose MedicationAdministration(s) are in the input: give the whole collection",
 			len(med.Ingredient), len(doses)))
 	}
-	slices.SortStableFunc(doses, func(x, y posDose) int { return cmp.Compare(x.pos, y.pos) })
-	for _, d := range doses {
-		a.Doses = append(a.Doses, d.dose)
-	}
+	a.Doses = inPositionOrder(doses)
 	return a, probs.err("MedicationAdministration/" + ma.Id)
 }

@@ -1,7 +1,9 @@
 package translate
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,7 +108,7 @@ func (t *Translator) refRecordID(r *fhir.Reference, kind clinic.Kind, fhirType s
 	if r == nil {
 		return "", fmt.Errorf("missing reference to a %s", fhirType)
 	}
-	if r.Identifier != nil && r.Identifier.Value != nil && str(r.Identifier.System) == t.IdentifierSystem(kind, "") {
+	if r.Identifier != nil && r.Identifier.Value != nil && t.isIdentifierSystem(str(r.Identifier.System), kind, "") {
 		return *r.Identifier.Value, nil
 	}
 	ref := str(r.Reference)
@@ -128,6 +130,20 @@ func (t *Translator) refRecordID(r *fhir.Reference, kind clinic.Kind, fhirType s
 	return "", fmt.Errorf("cannot resolve %s to a clinic %s (no clinic identifier on it and no such resource in the bundle)", ref, kind)
 }
 
+// isIdentifierSystem reports whether sys is IdentifierSystem(kind, role),
+// without building that string: it is asked for every reference read.
+func (t *Translator) isIdentifierSystem(sys string, kind clinic.Kind, role string) bool {
+	rest, ok := strings.CutPrefix(sys, t.ns)
+	if !ok || rest == "" || rest[0] != '/' {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest[1:], string(kind))
+	if role == "" {
+		return ok && rest == ""
+	}
+	return ok && len(rest) == 1+len(role) && rest[0] == '/' && rest[1:] == role
+}
+
 // readVersion reads the clinic version extension; resources written by
 // others have none and count as version 1.
 func (t *Translator) readVersion(exts []fhir.Extension) (int, error) {
@@ -141,6 +157,17 @@ func (t *Translator) readVersion(exts []fhir.Extension) (int, error) {
 	return *e.ValueInteger, nil
 }
 
+// readHeader builds the header of the record o names, with the version
+// from the extensions of its primary resource (of type fhirType); a bad
+// version is a problem at <fhirType>.extension.
+func (t *Translator) readHeader(kind clinic.Kind, o owner, fhirType string, exts []fhir.Extension, probs *problems) clinic.Header {
+	v, err := t.readVersion(exts)
+	if err != nil {
+		probs.addErr(fhirType+".extension", err)
+	}
+	return clinic.Header{Kind: kind, ID: o.id, Version: v}
+}
+
 // readPosition reads the list position extension, -1 when absent.
 func (t *Translator) readPosition(exts []fhir.Extension) int {
 	e := ext(exts, t.urls.position)
@@ -150,6 +177,29 @@ func (t *Translator) readPosition(exts []fhir.Extension) int {
 	return *e.ValueInteger
 }
 
+// positioned is a list item read back from its own resource, with the
+// position extension that resource carried.
+type positioned[T any] struct {
+	pos  int
+	item T
+}
+
+// inPositionOrder returns the items sorted by position; items without a
+// position (-1, resources written by others) come first, in input order.
+// It returns nil for no items, as the clinic record leaves an empty list
+// unset.
+func inPositionOrder[T any](list []positioned[T]) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(list, func(a, b positioned[T]) int { return cmp.Compare(a.pos, b.pos) })
+	out := make([]T, len(list))
+	for i, p := range list {
+		out[i] = p.item
+	}
+	return out
+}
+
 // decimalOf reads a FHIR decimal back as a clinic decimal literal, as
 // written.
 func decimalOf(q *fhir.Quantity) (clinic.Decimal, bool) {
@@ -157,7 +207,7 @@ func decimalOf(q *fhir.Quantity) (clinic.Decimal, bool) {
 		return "", false
 	}
 	d, err := clinic.ParseDecimal(string(*q.Value))
-	if err != nil {
+	if err != nil || !exponentInRange(string(d)) {
 		return "", false
 	}
 	return d, true

@@ -38,7 +38,7 @@ type foreignIngredient struct {
 	strength  *fhir.Ratio
 }
 
-func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic.Record, error) {
+func (t *Translator) foreignPlan(mr *r4.MedicationRequest, idx *inputIndex) (clinic.Record, error) {
 	var probs problems
 	const base = "MedicationRequest"
 	p := &clinic.Plan{Header: clinic.Header{Kind: clinic.KindPlan, ID: mr.Id, Version: 1}}
@@ -66,7 +66,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 	} else {
 		p.AuthoredAt = clinic.Time(mr.AuthoredOn)
 	}
-	resolve := ctx.ownerResolver(t)
+	resolve := idx.ownerResolver(t)
 	var err error
 	if p.Patient, err = t.refRecordID(&mr.Subject, clinic.KindPatient, "Patient", resolve); err != nil {
 		probs.addErr(base+".subject", err)
@@ -85,7 +85,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 	}
 	for i := range mr.ReasonReference {
 		path := fmt.Sprintf("%s.reasonReference[%d]", base, i)
-		cond, ok := t.lookupRef(mr.Contained, ctx, &mr.ReasonReference[i]).(*r4.Condition)
+		cond, ok := t.lookupRef(mr.Contained, idx, &mr.ReasonReference[i]).(*r4.Condition)
 		if !ok {
 			probs.add(path, "not a Condition in the order or the bundle")
 			continue
@@ -109,7 +109,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 	p.Notes = strings.Join(notes, "\n\n")
 
 	for i := range mr.SupportingInformation {
-		obs, ok := t.lookupRef(mr.Contained, ctx, &mr.SupportingInformation[i]).(*r4.Observation)
+		obs, ok := t.lookupRef(mr.Contained, idx, &mr.SupportingInformation[i]).(*r4.Observation)
 		if !ok || !hasCoding(&obs.Code, sysLOINC, loincBodyWeight) {
 			continue
 		}
@@ -120,7 +120,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 		}
 	}
 
-	ings, name := t.foreignMedication(mr, ctx, &probs)
+	ings, name := t.foreignMedication(mr, idx, &probs)
 	p.Formulation.Name = name
 	var actives []foreignIngredient
 	for _, in := range ings {
@@ -145,7 +145,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 	if len(actives) == 0 && len(ings) > 0 {
 		probs.add(base+".medication", "the order names no active ingredient")
 	}
-	if med := t.medicationOf(mr, ctx); med != nil && med.Amount != nil && med.Amount.Numerator != nil {
+	if med := t.medicationOf(mr, idx); med != nil && med.Amount != nil && med.Amount.Numerator != nil {
 		if d, ok := decimalOf(med.Amount.Numerator); ok && str(med.Amount.Numerator.Code) == "mL" {
 			p.Formulation.Carrier.VolumeML = d
 		}
@@ -245,7 +245,7 @@ func (t *Translator) foreignPlan(mr *r4.MedicationRequest, ctx *context) (clinic
 
 // ownerResolver resolves references to resources of the input that carry
 // the clinic identifier.
-func (c *context) ownerResolver(t *Translator) func(string) (owner, bool) {
+func (c *inputIndex) ownerResolver(t *Translator) func(string) (owner, bool) {
 	return func(ref string) (owner, bool) {
 		r, ok := c.resolve(ref)
 		if !ok {
@@ -257,25 +257,25 @@ func (c *context) ownerResolver(t *Translator) func(string) (owner, bool) {
 
 // lookupRef finds what a reference points at: a contained resource for
 // "#id", else a resource of the input.
-func (t *Translator) lookupRef(contained []r4.Resource, ctx *context, ref *fhir.Reference) r4.Resource {
+func (t *Translator) lookupRef(contained []r4.Resource, idx *inputIndex, ref *fhir.Reference) r4.Resource {
 	if ref == nil || ref.Reference == nil {
 		return nil
 	}
 	if strings.HasPrefix(*ref.Reference, "#") {
 		return containedByRef(contained, ref)
 	}
-	r, _ := ctx.resolve(*ref.Reference)
+	r, _ := idx.resolve(*ref.Reference)
 	return r
 }
 
-func (t *Translator) medicationOf(mr *r4.MedicationRequest, ctx *context) *r4.Medication {
-	med, _ := t.lookupRef(mr.Contained, ctx, mr.MedicationReference).(*r4.Medication)
+func (t *Translator) medicationOf(mr *r4.MedicationRequest, idx *inputIndex) *r4.Medication {
+	med, _ := t.lookupRef(mr.Contained, idx, mr.MedicationReference).(*r4.Medication)
 	return med
 }
 
 // foreignMedication reads the order's medication as ingredients, and a name
 // for the formulation.
-func (t *Translator) foreignMedication(mr *r4.MedicationRequest, ctx *context, probs *problems) ([]foreignIngredient, string) {
+func (t *Translator) foreignMedication(mr *r4.MedicationRequest, idx *inputIndex, probs *problems) ([]foreignIngredient, string) {
 	const base = "MedicationRequest"
 	switch {
 	case mr.MedicationCodeableConcept != nil:
@@ -288,7 +288,7 @@ func (t *Translator) foreignMedication(mr *r4.MedicationRequest, ctx *context, p
 		return []foreignIngredient{{path: path, substance: s, active: !carrierFluids[s]}}, conceptName(mr.MedicationCodeableConcept)
 	case mr.MedicationReference != nil:
 		path := base + ".medicationReference"
-		med := t.medicationOf(mr, ctx)
+		med := t.medicationOf(mr, idx)
 		if med == nil {
 			probs.add(path, fmt.Sprintf("%s is neither contained nor in the bundle", str(mr.MedicationReference.Reference)))
 			return nil, ""
@@ -309,7 +309,7 @@ func (t *Translator) foreignMedication(mr *r4.MedicationRequest, ctx *context, p
 			ipath := fmt.Sprintf("%s→Medication.ingredient[%d]", path, i)
 			cc := ing.ItemCodeableConcept
 			if cc == nil && ing.ItemReference != nil {
-				if m, ok := t.lookupRef(med.Contained, ctx, ing.ItemReference).(*r4.Medication); ok {
+				if m, ok := t.lookupRef(med.Contained, idx, ing.ItemReference).(*r4.Medication); ok {
 					cc = m.Code
 				}
 			}
@@ -539,6 +539,9 @@ func (t *Translator) foreignSchedule(d *fhir.Dosage, mr *r4.MedicationRequest, p
 // wholeNumber reads a decimal that is a whole number from 1 to 10^6 ("2",
 // "2.0").
 func wholeNumber(s string) (int, bool) {
+	if !exponentInRange(s) {
+		return 0, false
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok || !r.IsInt() || r.Sign() <= 0 || r.Num().Cmp(big.NewInt(1_000_000)) > 0 {
 		return 0, false

@@ -18,21 +18,7 @@ import (
 // holding go.mod), or "" when it is absent.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
+	shared := filepath.Join(repoRoot(t), "..", "shared")
 	if _, err := os.Stat(shared); err != nil {
 		return ""
 	}

@@ -1,9 +1,7 @@
 package translate
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -150,14 +148,9 @@ type part struct {
 
 func (t *Translator) patientFromFHIR(pat *r4.Patient, o owner, parts []part) (*clinic.Patient, error) {
 	var probs problems
-	p := &clinic.Patient{Header: clinic.Header{Kind: clinic.KindPatient, ID: o.id}}
-	v, err := t.readVersion(pat.Extension)
-	if err != nil {
-		probs.addErr("Patient.extension", err)
-	}
-	p.Version = v
+	p := &clinic.Patient{Header: t.readHeader(clinic.KindPatient, o, "Patient", pat.Extension, &probs)}
 	for _, id := range pat.Identifier {
-		if str(id.System) == t.IdentifierSystem(clinic.KindPatient, roleMRN) {
+		if t.isIdentifierSystem(str(id.System), clinic.KindPatient, roleMRN) {
 			p.MRN = str(id.Value)
 		}
 	}
@@ -181,10 +174,6 @@ func (t *Translator) patientFromFHIR(pat *r4.Patient, o owner, parts []part) (*c
 		}
 	}
 
-	type positioned[T any] struct {
-		pos  int
-		item T
-	}
 	var conds []positioned[string]
 	var allergies []positioned[clinic.Allergy]
 	for _, pt := range parts {
@@ -228,14 +217,8 @@ func (t *Translator) patientFromFHIR(pat *r4.Patient, o owner, parts []part) (*c
 			}
 		}
 	}
-	slices.SortStableFunc(conds, func(a, b positioned[string]) int { return cmp.Compare(a.pos, b.pos) })
-	slices.SortStableFunc(allergies, func(a, b positioned[clinic.Allergy]) int { return cmp.Compare(a.pos, b.pos) })
-	for _, c := range conds {
-		p.Conditions = append(p.Conditions, c.item)
-	}
-	for _, a := range allergies {
-		p.Allergies = append(p.Allergies, a.item)
-	}
+	p.Conditions = inPositionOrder(conds)
+	p.Allergies = inPositionOrder(allergies)
 	return p, probs.err("Patient/" + pat.Id)
 }
 
@@ -264,12 +247,7 @@ func (t *Translator) practitionerToFHIR(p *clinic.Practitioner) ([]r4.Resource, 
 
 func (t *Translator) practitionerFromFHIR(pr *r4.Practitioner, o owner) (*clinic.Practitioner, error) {
 	var probs problems
-	p := &clinic.Practitioner{Header: clinic.Header{Kind: clinic.KindPractitioner, ID: o.id}}
-	v, err := t.readVersion(pr.Extension)
-	if err != nil {
-		probs.addErr("Practitioner.extension", err)
-	}
-	p.Version = v
+	p := &clinic.Practitioner{Header: t.readHeader(clinic.KindPractitioner, o, "Practitioner", pr.Extension, &probs)}
 	for _, id := range pr.Identifier {
 		if str(id.System) == sysNPI {
 			p.NPI = str(id.Value)

@@ -249,12 +249,8 @@ func containedByRef(contained []r4.Resource, ref *fhir.Reference) r4.Resource {
 // planFromFHIR reads back a MedicationRequest the mapping wrote.
 func (t *Translator) planFromFHIR(mr *r4.MedicationRequest, o owner) (*clinic.Plan, error) {
 	var probs problems
-	p := &clinic.Plan{Header: clinic.Header{Kind: clinic.KindPlan, ID: o.id}}
-	v, err := t.readVersion(mr.Extension)
-	if err != nil {
-		probs.addErr("MedicationRequest.extension", err)
-	}
-	p.Version = v
+	p := &clinic.Plan{Header: t.readHeader(clinic.KindPlan, o, "MedicationRequest", mr.Extension, &probs)}
+	var err error
 	if p.Patient, err = t.refRecordID(&mr.Subject, clinic.KindPatient, "Patient", nil); err != nil {
 		probs.addErr("MedicationRequest.subject", err)
 	}

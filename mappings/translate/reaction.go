@@ -178,12 +178,8 @@ func (t *Translator) reactionToFHIR(r *clinic.Reaction) ([]r4.Resource, error) {
 
 func (t *Translator) reactionFromFHIR(ae *r4.AdverseEvent, o owner) (*clinic.Reaction, error) {
 	var probs problems
-	r := &clinic.Reaction{Header: clinic.Header{Kind: clinic.KindReaction, ID: o.id}}
-	v, err := t.readVersion(ae.Extension)
-	if err != nil {
-		probs.addErr("AdverseEvent.extension", err)
-	}
-	r.Version = v
+	r := &clinic.Reaction{Header: t.readHeader(clinic.KindReaction, o, "AdverseEvent", ae.Extension, &probs)}
+	var err error
 	if r.Patient, err = t.refRecordID(&ae.Subject, clinic.KindPatient, "Patient", nil); err != nil {
 		probs.addErr("AdverseEvent.subject", err)
 	}

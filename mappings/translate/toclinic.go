@@ -48,20 +48,20 @@ func (t *Translator) ToClinic(res r4.Resource) ([]clinic.Record, error) {
 	} else {
 		list, fullURLs = []r4.Resource{res}, []string{""}
 	}
-	ctx := t.newContext(list, fullURLs)
+	idx := t.newInputIndex(list, fullURLs)
 
 	var out []clinic.Record
 	var errs, orphans []error
 	foreignSeen := false
 	for i, r := range list {
-		o, ours := ctx.owners[i], ctx.ours[i]
+		o, ours := idx.owners[i], idx.ours[i]
 		if !ours {
 			mr, isMR := r.(*r4.MedicationRequest)
 			if !isMR {
 				continue // context only
 			}
 			foreignSeen = true
-			rec, err := t.foreignPlan(mr, ctx)
+			rec, err := t.foreignPlan(mr, idx)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -70,13 +70,13 @@ func (t *Translator) ToClinic(res r4.Resource) ([]clinic.Record, error) {
 			continue
 		}
 		if o.role != "" {
-			if !ctx.hasPrimary(o) {
+			if !idx.hasPrimary(o) {
 				orphans = append(orphans, fmt.Errorf("translate: %s/%s belongs to %s %s (%s), which is not in the input: %w",
 					r.ResourceType(), r.ResourceID(), o.kind, o.id, o.role, ErrNotARecord))
 			}
 			continue
 		}
-		rec, err := t.primaryFromFHIR(r, o, ctx.parts[ownerKey{o.kind, o.id}])
+		rec, err := t.primaryFromFHIR(r, o, idx.parts[ownerKey{o.kind, o.id}])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -148,8 +148,9 @@ type ownerKey struct {
 	id   string
 }
 
-// context indexes the input of one ToClinic call.
-type context struct {
+// inputIndex indexes the input of one ToClinic call (named so as not to
+// read as a context.Context).
+type inputIndex struct {
 	list    []r4.Resource
 	owners  []owner
 	ours    []bool
@@ -158,8 +159,8 @@ type context struct {
 	byRef   map[string]r4.Resource // "Type/id" and fullUrl
 }
 
-func (t *Translator) newContext(list []r4.Resource, fullURLs []string) *context {
-	c := &context{
+func (t *Translator) newInputIndex(list []r4.Resource, fullURLs []string) *inputIndex {
+	c := &inputIndex{
 		list:    list,
 		owners:  make([]owner, len(list)),
 		ours:    make([]bool, len(list)),
@@ -193,10 +194,10 @@ func (t *Translator) newContext(list []r4.Resource, fullURLs []string) *context 
 	return c
 }
 
-func (c *context) hasPrimary(o owner) bool { return c.primary[ownerKey{o.kind, o.id}] }
+func (c *inputIndex) hasPrimary(o owner) bool { return c.primary[ownerKey{o.kind, o.id}] }
 
 // resolve finds a referenced resource in the input.
-func (c *context) resolve(ref string) (r4.Resource, bool) {
+func (c *inputIndex) resolve(ref string) (r4.Resource, bool) {
 	r, ok := c.byRef[ref]
 	if !ok {
 		// "Patient/x/_history/2" → "Patient/x"

@@ -384,3 +384,26 @@ func TestIDIsUUIDv5(t *testing.T) {
 		}
 	}
 }
+
+func TestIsIdentifierSystem(t *testing.T) {
+	tr, err := New(Config{Namespace: "https://clinic.example/fhir"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []clinic.Kind{clinic.KindPatient, clinic.KindPlan} {
+		for _, role := range []string{"", "mrn", "pain-before"} {
+			sys := tr.IdentifierSystem(kind, role)
+			if !tr.isIdentifierSystem(sys, kind, role) {
+				t.Errorf("isIdentifierSystem(%q, %s, %q) = false", sys, kind, role)
+			}
+			for _, other := range []string{sys + "x", sys + "/", sys[:len(sys)-1], "x" + sys, "https://clinic.example/fhirx/" + string(kind)} {
+				if tr.isIdentifierSystem(other, kind, role) {
+					t.Errorf("isIdentifierSystem(%q, %s, %q) = true", other, kind, role)
+				}
+			}
+		}
+	}
+	if tr.isIdentifierSystem(tr.IdentifierSystem(clinic.KindPatient, "mrn"), clinic.KindPatient, "") {
+		t.Error("the MRN system counts as the patient's record system")
+	}
+}

@@ -79,9 +79,13 @@ func Open(ctx context.Context, dir string, opts ...store.Option) (*Store, error)
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	var mode string
-	if err := writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		_ = writer.Close()
-		return nil, fmt.Errorf("sqlite: open %s: journal mode %q, want wal: %v", path, mode, err)
+		return nil, fmt.Errorf("sqlite: open %s: read journal mode: %w", path, err)
+	}
+	if mode != "wal" {
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: journal mode %q, want wal", path, mode)
 	}
 	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
 	if err != nil {
@@ -110,7 +114,7 @@ func Open(ctx context.Context, dir string, opts ...store.Option) (*Store, error)
 	reader.SetMaxIdleConns(n)
 	// Backstop for readers that were busy when statistics changed.
 	reader.SetConnMaxLifetime(time.Hour)
-	db := sqlstore.SQLDB{Writer: writer, Reader: reader}
+	db := sqlstore.NewSQLDB(writer, reader)
 	if err := reader.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

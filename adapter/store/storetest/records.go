@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -152,11 +153,10 @@ func testListRecords(t *testing.T, open Opener) {
 	ctx := context.Background()
 	const pl = clinic.KindPlan
 	// Five plans of two patients, one a minute apart; then pl1 is updated.
-	for i, w := range []store.Write{
+	for _, w := range []store.Write{
 		write(pl, "pl1", 1, "pa"), write(pl, "pl2", 1, "pb"), write(pl, "pl3", 1, "pa"),
 		write(pl, "pl4", 1, "pb"), write(pl, "pl5", 1, "pa"),
 	} {
-		_ = i
 		clock.Advance(time.Minute)
 		mustPut(t, s, w, store.Created)
 	}
@@ -182,6 +182,8 @@ func testListRecords(t *testing.T, open Opener) {
 		{"patient and since", store.ListQuery{Kind: pl, PatientID: "pb", UpdatedSince: epoch.Add(3 * time.Minute)}, []string{"pl4"}},
 		{"other kind", store.ListQuery{Kind: clinic.KindPatient}, []string{"pa"}},
 		{"empty kind", store.ListQuery{Kind: clinic.KindReaction}, nil},
+		// The store reads one row past the limit; that must not overflow.
+		{"largest limit", store.ListQuery{Kind: pl, Limit: math.MaxInt}, []string{"pl2", "pl3", "pl4", "pl5", "pl1"}},
 	}
 	for _, tt := range tests {
 		page, err := s.ListRecords(ctx, tt.q)

@@ -15,6 +15,27 @@ import (
 // drivers' own sentinels are mapped to it by the DB adapters.
 var ErrNoRows = errors.New("sqlstore: no rows")
 
+// queryAll runs a query and scans every row it returns with scan.
+func queryAll[T any](ctx context.Context, q Querier, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Querier runs statements inside a transaction.
 type Querier interface {
 	Exec(ctx context.Context, query string, args ...any) (int64, error)

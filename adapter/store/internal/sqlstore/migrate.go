@@ -72,22 +72,13 @@ func Migrate(ctx context.Context, db DB, ms []Migration, lock string, now time.T
 )`); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		rows, err := q.Query(ctx, `SELECT version FROM schema_migrations`)
+		versions, err := queryAll(ctx, q, scanInt64, `SELECT version FROM schema_migrations`)
 		if err != nil {
 			return fmt.Errorf("read schema_migrations: %w", err)
 		}
 		applied := map[int64]bool{}
-		for rows.Next() {
-			var v int64
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return fmt.Errorf("read schema_migrations: %w", err)
-			}
+		for _, v := range versions {
 			applied[v] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
 		}
 		known := map[int64]bool{}
 		for _, m := range ms {

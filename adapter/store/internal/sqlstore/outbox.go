@@ -1,12 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
@@ -52,21 +53,8 @@ ORDER BY o.seq LIMIT $2`
 		if s.d.ClaimLock != "" {
 			query += " " + s.d.ClaimLock
 		}
-		rows, err := q.Query(ctx, query, now, limit)
+		seqs, err := queryAll(ctx, q, scanInt64, query, now, limit)
 		if err != nil {
-			return fmt.Errorf("select due: %w", err)
-		}
-		var seqs []int64
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				rows.Close()
-				return fmt.Errorf("select due: %w", err)
-			}
-			seqs = append(seqs, seq)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("select due: %w", err)
 		}
 		if len(seqs) == 0 {
@@ -75,39 +63,19 @@ ORDER BY o.seq LIMIT $2`
 		a := &args{}
 		until := a.add(now + lease.Microseconds())
 		who := a.add(owner)
-		ph := make([]string, len(seqs))
-		for i, seq := range seqs {
-			ph[i] = a.add(seq)
-		}
-		rows, err = q.Query(ctx, `UPDATE outbox SET lease_owner = `+who+`, lease_until_us = `+until+`, attempts = attempts + 1
-WHERE seq IN (`+strings.Join(ph, ", ")+`) RETURNING `+outboxCols, a.vals...)
+		items, err = queryAll(ctx, q, scanOutbox, `UPDATE outbox SET lease_owner = `+who+`, lease_until_us = `+until+`,
+attempts = attempts + 1 WHERE seq IN (`+addList(a, seqs)+`) RETURNING `+outboxCols, a.vals...)
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			it, err := scanOutbox(rows)
-			if err != nil {
-				return fmt.Errorf("lease: %w", err)
-			}
-			items = append(items, it)
-		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
 	// RETURNING gives no order guarantee.
-	sortItems(items)
+	slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.Seq, b.Seq) })
 	return items, nil
-}
-
-func sortItems(items []store.OutboxItem) {
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && items[j].Seq < items[j-1].Seq; j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
 }
 
 type outboxEntry struct {
@@ -217,7 +185,7 @@ last_attempt_us = excluded.last_attempt_us, last_error = ''`,
 func mergeDeliveries(old, upd []store.Delivery) []store.Delivery {
 	out := make([]store.Delivery, 0, len(old)+len(upd))
 	idx := map[[2]string]int{}
-	for _, d := range append(append([]store.Delivery{}, old...), upd...) {
+	for _, d := range slices.Concat(old, upd) {
 		k := [2]string{d.Type, d.ID}
 		if i, ok := idx[k]; ok {
 			out[i] = d
@@ -315,37 +283,40 @@ VALUES (0, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 func (s *Store) ListDeadLetters(ctx context.Context) ([]store.DeadLetter, error) {
 	var out []store.DeadLetter
 	err := s.db.Read(ctx, func(q Querier) error {
-		out = nil
-		rows, err := q.Query(ctx, `SELECT id, seq, kind, record_id, version, patient_id, reason, outcome, payload, created_us
-FROM dead_letters ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d store.DeadLetter
-			var kind string
-			var created int64
-			if err := rows.Scan(&d.ID, &d.Seq, &kind, &d.RecordID, &d.Version, &d.PatientID, &d.Reason,
-				&d.Outcome, &d.Payload, &created); err != nil {
-				return err
-			}
-			d.Kind = clinic.Kind(kind)
-			d.CreatedAt = fromMicros(created)
-			if len(d.Outcome) == 0 {
-				d.Outcome = nil
-			}
-			if len(d.Payload) == 0 {
-				d.Payload = nil
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, q, scanDeadLetter, `SELECT id, seq, kind, record_id, version, patient_id, reason,
+outcome, payload, created_us FROM dead_letters ORDER BY id`)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: list dead letters: %w", err)
 	}
 	return out, nil
+}
+
+func scanInt64(r Row) (int64, error) {
+	var n int64
+	err := r.Scan(&n)
+	return n, err
+}
+
+func scanDeadLetter(r Row) (store.DeadLetter, error) {
+	var d store.DeadLetter
+	var kind string
+	var created int64
+	if err := r.Scan(&d.ID, &d.Seq, &kind, &d.RecordID, &d.Version, &d.PatientID, &d.Reason,
+		&d.Outcome, &d.Payload, &created); err != nil {
+		return store.DeadLetter{}, err
+	}
+	d.Kind = clinic.Kind(kind)
+	d.CreatedAt = fromMicros(created)
+	if len(d.Outcome) == 0 {
+		d.Outcome = nil
+	}
+	if len(d.Payload) == 0 {
+		d.Payload = nil
+	}
+	return d, nil
 }
 
 // ReplayDeadLetter puts a dead-lettered outbox entry back to pending, due

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
@@ -232,6 +233,10 @@ func (s *Store) ListRecords(ctx context.Context, lq store.ListQuery) (store.Reco
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
+	// The query asks for limit+1 rows to learn whether a next page exists;
+	// keep that from overflowing into a negative LIMIT, which PostgreSQL
+	// refuses.
+	limit = min(limit, math.MaxInt32)
 	query := `SELECT ` + recordCols + ` FROM records WHERE kind = $1 AND seq > $2`
 	args := []any{string(lq.Kind), lq.After}
 	if lq.PatientID != "" {
@@ -246,20 +251,10 @@ func (s *Store) ListRecords(ctx context.Context, lq store.ListQuery) (store.Reco
 	query += fmt.Sprintf(` ORDER BY seq LIMIT $%d`, len(args))
 	var page store.RecordPage
 	err := s.db.Read(ctx, func(q Querier) error {
+		var err error
 		page = store.RecordPage{}
-		rows, err := q.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			rec, err := scanRecord(rows)
-			if err != nil {
-				return err
-			}
-			page.Records = append(page.Records, rec)
-		}
-		return rows.Err()
+		page.Records, err = queryAll(ctx, q, scanRecord, query, args...)
+		return err
 	})
 	if err != nil {
 		return store.RecordPage{}, fmt.Errorf("store: list %s: %w", lq.Kind, err)

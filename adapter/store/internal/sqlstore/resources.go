@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
@@ -150,23 +151,17 @@ source_kind, source_id, ord FROM resources WHERE type = $1 AND id = $2 `+s.d.For
 func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source) error {
 	var stale map[[2]string]bool
 	if replace != nil {
-		stale = map[[2]string]bool{}
-		rows, err := q.Query(ctx, `SELECT type, id FROM resources WHERE source_kind = $1 AND source_id = $2 AND deleted = 0`,
+		keys, err := queryAll(ctx, q, func(r Row) (k [2]string, err error) {
+			err = r.Scan(&k[0], &k[1])
+			return k, err
+		}, `SELECT type, id FROM resources WHERE source_kind = $1 AND source_id = $2 AND deleted = 0`,
 			string(replace.kind), replace.id)
 		if err != nil {
 			return fmt.Errorf("read projection: %w", err)
 		}
-		for rows.Next() {
-			var k [2]string
-			if err := rows.Scan(&k[0], &k[1]); err != nil {
-				rows.Close()
-				return fmt.Errorf("read projection: %w", err)
-			}
+		stale = make(map[[2]string]bool, len(keys))
+		for _, k := range keys {
 			stale[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read projection: %w", err)
 		}
 	}
 	for i, p := range ps {
@@ -344,21 +339,10 @@ WHERE type = $1 AND id = $2 AND version_id = $3`, typ, id, version))
 func (s *Store) ResourcesOf(ctx context.Context, kind clinic.Kind, id string) ([]store.Resource, error) {
 	var out []store.Resource
 	err := s.db.Read(ctx, func(q Querier) error {
-		out = nil
-		rows, err := q.Query(ctx, `SELECT `+resourceCols+` FROM resources
+		var err error
+		out, err = queryAll(ctx, q, scanResource, `SELECT `+resourceCols+` FROM resources
 WHERE source_kind = $1 AND source_id = $2 AND deleted = 0 ORDER BY ord, type, id`, string(kind), id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanResource(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: resources of %s/%s: %w", kind, id, err)
@@ -439,7 +423,17 @@ type args struct{ vals []any }
 
 func (a *args) add(v any) string {
 	a.vals = append(a.vals, v)
-	return fmt.Sprintf("$%d", len(a.vals))
+	return "$" + strconv.Itoa(len(a.vals))
+}
+
+// addList adds every value and returns their placeholders joined by
+// commas, for an IN list.
+func addList[T any](a *args, vals []T) string {
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = a.add(v)
+	}
+	return strings.Join(ph, ", ")
 }
 
 func dateCond(a *args, f store.DateFilter, startCol, endCol string) (string, error) {
@@ -480,11 +474,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		conds = append(conds, "r.type = "+a.add(rq.Type))
 	}
 	if len(rq.IDs) > 0 {
-		ph := make([]string, len(rq.IDs))
-		for i, id := range rq.IDs {
-			ph[i] = a.add(id)
-		}
-		conds = append(conds, "r.id IN ("+strings.Join(ph, ", ")+")")
+		conds = append(conds, "r.id IN ("+addList(a, rq.IDs)+")")
 	}
 	if rq.Identifier != "" {
 		// An uncorrelated IN lets both planners start from the
@@ -505,11 +495,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		conds = append(conds, "r.patient_id = "+a.add(rq.PatientID))
 	}
 	if len(rq.Status) > 0 {
-		ph := make([]string, len(rq.Status))
-		for i, st := range rq.Status {
-			ph[i] = a.add(st)
-		}
-		conds = append(conds, "r.status IN ("+strings.Join(ph, ", ")+")")
+		conds = append(conds, "r.status IN ("+addList(a, rq.Status)+")")
 	}
 	for _, f := range rq.Date {
 		c, err := dateCond(a, f, "r.date_start_us", "r.date_end_us")
@@ -531,7 +517,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 	where := " FROM resources r WHERE " + strings.Join(conds, " AND ")
 	countQuery := "SELECT COUNT(*)" + where
 	countArgs := slices.Clone(a.vals)
-	pageQuery := "SELECT " + prefixed("r.", resourceCols) + where + " ORDER BY r.last_updated_us, r.type, r.id"
+	pageQuery := "SELECT " + resourceColsR + where + " ORDER BY r.last_updated_us, r.type, r.id"
 	if rq.Count > 0 {
 		pageQuery += " LIMIT " + a.add(rq.Count) + " OFFSET " + a.add(rq.Offset)
 	} else if rq.Offset > 0 {
@@ -548,19 +534,9 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		if page.Total <= rq.Offset {
 			return nil
 		}
-		rows, err := q.Query(ctx, pageQuery, a.vals...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanResource(rows)
-			if err != nil {
-				return err
-			}
-			page.Resources = append(page.Resources, r)
-		}
-		return rows.Err()
+		var err error
+		page.Resources, err = queryAll(ctx, q, scanResource, pageQuery, a.vals...)
+		return err
 	})
 	if err != nil {
 		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
@@ -568,10 +544,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 	return page, nil
 }
 
-func prefixed(prefix, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = prefix + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
-}
+// resourceColsR is resourceCols qualified with the alias r, for queries
+// that join; spelled out rather than derived on every search.
+const resourceColsR = `r.type, r.id, r.version_id, r.last_updated_us, r.patient_id, r.status, r.date, r.identifiers,
+r.refs, r.body, r.deleted, r.source_kind, r.source_id`
