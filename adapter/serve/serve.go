@@ -118,10 +118,6 @@ func Tokens(cfg config.Serve, env Env, log *slog.Logger) (*auth.Tokens, error) {
 	return toks, nil
 }
 
-// EnvUpstreamToken is the environment variable of the bearer token sent to
-// the upstream FHIR server (none when empty).
-const EnvUpstreamToken = "IVBRIDGE_UPSTREAM_TOKEN"
-
 // Service is the assembled process: the HTTP API and, with --upstream,
 // the sync worker.
 type Service struct {
@@ -153,7 +149,9 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 		}
 		terms = terms.Merge(over)
 	}
-	tr, err := translate.New(translate.Config{Namespace: cfg.Namespace, Terminology: terms})
+	// Orders pulled from the upstream may name a patient by FHIR id alone;
+	// the store knows which clinic patient that id is.
+	tr, err := translate.New(translate.Config{Namespace: cfg.Namespace, Terminology: terms, ResolveReference: ivsync.StoreResolver(st)})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +179,13 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 	var admin httpapi.SyncAdmin
 	m := metrics.New(st)
 	if cfg.Upstream != "" {
-		up, err := upstream.New(upstream.Config{BaseURL: cfg.Upstream, Auth: upstream.Bearer(getenv(EnvUpstreamToken))})
+		// None, a static bearer token or OAuth 2 client credentials
+		// (secret or signed JWT assertion), from IVBRIDGE_UPSTREAM_*.
+		upAuth, err := upstream.AuthFromEnv(getenv)
+		if err != nil {
+			return nil, err
+		}
+		up, err := upstream.New(upstream.Config{BaseURL: cfg.Upstream, Auth: upAuth})
 		if err != nil {
 			return nil, err
 		}
