@@ -66,7 +66,7 @@ func (t *Translator) administrationToFHIR(a *clinic.Administration) ([]r4.Resour
 	}
 	ma := &r4.MedicationAdministration{
 		Id:              maID,
-		Extension:       []fhir.Extension{version, {Url: t.urls.sessionNumber, ValuePositiveInt: ptr(a.SessionNumber)}},
+		Extension:       t.markEmptyLists([]fhir.Extension{version, {Url: t.urls.sessionNumber, ValuePositiveInt: ptr(a.SessionNumber)}}, list("doses", a.Doses)),
 		Identifier:      t.identifiers(k, a.ID, ""),
 		Status:          status,
 		StatusReason:    statusReason,
@@ -313,5 +313,8 @@ func (t *Translator) administrationFromFHIR(ma *r4.MedicationAdministration, o o
 			len(med.Ingredient), len(doses)))
 	}
 	a.Doses = inPositionOrder(doses)
+	if a.Doses == nil && t.markedEmpty(ma.Extension, "doses") {
+		a.Doses = []clinic.Dose{}
+	}
 	return a, probs.err("MedicationAdministration/" + ma.Id)
 }

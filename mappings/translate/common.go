@@ -40,6 +40,45 @@ func (t *Translator) versionExt(v int) fhir.Extension {
 	return fhir.Extension{Url: t.urls.version, ValueInteger: ptr(v)}
 }
 
+// emptyListExt marks an optional list of the clinic record that was sent as
+// [] rather than left out. FHIR has no empty lists, yet the two differ for a
+// clinician: "allergies": [] is "no known allergies", no allergies field is
+// "not recorded". The extension (valueString = the field name) keeps that.
+func (t *Translator) emptyListExt(field string) fhir.Extension {
+	return fhir.Extension{Url: t.urls.emptyList, ValueString: ptr(field)}
+}
+
+// markEmptyLists appends an empty-list extension for each named list that
+// is present but empty.
+func (t *Translator) markEmptyLists(exts []fhir.Extension, lists ...namedList) []fhir.Extension {
+	for _, l := range lists {
+		if l.present && l.n == 0 {
+			exts = append(exts, t.emptyListExt(l.field))
+		}
+	}
+	return exts
+}
+
+// namedList is one optional list of a clinic record: its field name,
+// whether it was sent and its length.
+type namedList struct {
+	field   string
+	present bool
+	n       int
+}
+
+func list[T any](field string, l []T) namedList { return namedList{field, l != nil, len(l)} }
+
+// markedEmpty reports whether the extensions mark field as an empty list.
+func (t *Translator) markedEmpty(exts []fhir.Extension, field string) bool {
+	for _, e := range exts {
+		if e.Url == t.urls.emptyList && e.ValueString != nil && *e.ValueString == field {
+			return true
+		}
+	}
+	return false
+}
+
 // positionExt carries a list item's position in the clinic record.
 func (t *Translator) positionExt(i int) fhir.Extension {
 	return fhir.Extension{Url: t.urls.position, ValueInteger: ptr(i)}

@@ -43,6 +43,7 @@ func (t *Translator) patientToFHIR(p *clinic.Patient) ([]r4.Resource, error) {
 	if p.Email != "" {
 		pat.Telecom = append(pat.Telecom, fhir.ContactPoint{System: ptr(fhir.ContactPointSystemEmail), Value: ptr(p.Email)})
 	}
+	pat.Extension = t.markEmptyLists(pat.Extension, list("conditions", p.Conditions), list("allergies", p.Allergies))
 	pat.Text = newNarrative("Patient").
 		row("MRN", p.MRN).
 		row("Name", strings.Join(p.GivenNames, " ")+" "+p.FamilyName).
@@ -219,6 +220,12 @@ func (t *Translator) patientFromFHIR(pat *r4.Patient, o owner, parts []part) (*c
 	}
 	p.Conditions = inPositionOrder(conds)
 	p.Allergies = inPositionOrder(allergies)
+	if p.Conditions == nil && t.markedEmpty(pat.Extension, "conditions") {
+		p.Conditions = []string{}
+	}
+	if p.Allergies == nil && t.markedEmpty(pat.Extension, "allergies") {
+		p.Allergies = []clinic.Allergy{}
+	}
 	return p, probs.err("Patient/" + pat.Id)
 }
 

@@ -41,7 +41,7 @@ func (t *Translator) reactionToFHIR(r *clinic.Reaction) ([]r4.Resource, error) {
 
 	ae := &r4.AdverseEvent{
 		Id:           t.ID("AdverseEvent", k, r.ID),
-		Extension:    []fhir.Extension{version},
+		Extension:    t.markEmptyLists([]fhir.Extension{version}, list("suspected_substances", r.SuspectedSubstances)),
 		Identifier:   ptr(t.identifier(k, r.ID, "")),
 		Actuality:    "actual",
 		Subject:      subject,
@@ -243,6 +243,9 @@ func (t *Translator) reactionFromFHIR(ae *r4.AdverseEvent, o owner) (*clinic.Rea
 			probs.addErr(fmt.Sprintf("AdverseEvent.suspectEntity[%d].instance", i), err)
 		}
 		r.AdministrationID = id
+	}
+	if r.SuspectedSubstances == nil && t.markedEmpty(ae.Extension, "suspected_substances") {
+		r.SuspectedSubstances = []string{}
 	}
 	return r, probs.err("AdverseEvent/" + ae.Id)
 }

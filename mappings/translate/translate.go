@@ -55,7 +55,7 @@ type Translator struct {
 // urls are the namespace-derived URIs, built once.
 type urls struct {
 	version, position, dosageIngredient, perKg, sessionNumber, adminSite,
-	manifestation, actionTaken, notes, isAllergy, allergySeverity string
+	manifestation, actionTaken, notes, isAllergy, allergySeverity, emptyList string
 }
 
 // New checks the configuration and returns a Translator.
@@ -89,6 +89,7 @@ func New(cfg Config) (*Translator, error) {
 			notes:            sd + "notes",
 			isAllergy:        sd + "is-allergy",
 			allergySeverity:  sd + "allergy-severity",
+			emptyList:        sd + "empty-list",
 		},
 	}
 	concepts, err := t.buildConcepts()
