@@ -26,13 +26,29 @@ type SubstanceOf func(system, code string) (string, bool)
 // find the AllergyIntolerances filed under it.
 type PatientResourceID func(clinicPatientID string) string
 
+// UpstreamAllergies reads the AllergyIntolerances the upstream FHIR server
+// holds for a patient (by the patient's FHIR id), as JSON resources.
+type UpstreamAllergies func(ctx context.Context, patientFHIRID string) ([][]byte, error)
+
 // Engine checks records against the rules with what the store knows about
-// the patient.
+// the patient and, when configured, what the upstream records as the
+// patient's allergies.
 type Engine struct {
 	rules       *Rules
 	recs        Records
 	substanceOf SubstanceOf
 	patientID   PatientResourceID
+	upstream    UpstreamAllergies
+}
+
+// WithUpstreamAllergies returns a copy of the engine that also checks the
+// AllergyIntolerances the upstream holds for the patient. An upstream that
+// cannot be read does not stop a check: the check reports, as a low
+// finding, that those allergies were not consulted.
+func (e *Engine) WithUpstreamAllergies(f UpstreamAllergies) *Engine {
+	c := *e
+	c.upstream = f
+	return &c
 }
 
 // NewEngine returns an engine. substanceOf and patientID may be nil, in
@@ -88,7 +104,7 @@ func (e *Engine) Check(ctx context.Context, rec clinic.Record, ov *Override) (Re
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Findings: Evaluate(e.rules, rec, facts)}
+	res := Result{Findings: append(Evaluate(e.rules, rec, facts), e.unconsulted(rec, facts)...)}
 	if ov != nil {
 		for i := range res.Findings {
 			o := *ov
@@ -129,7 +145,7 @@ func (e *Engine) Recheck(ctx context.Context, patientID string) (map[string]Resu
 	out := make(map[string]Result)
 	for _, p := range plans {
 		if openPlanStatus[p.Status] {
-			out[p.ID] = Result{Findings: Evaluate(e.rules, p, facts)}
+			out[p.ID] = Result{Findings: append(Evaluate(e.rules, p, facts), e.unconsulted(p, facts)...)}
 		}
 	}
 	return out, nil
@@ -171,10 +187,32 @@ func (e *Engine) patientFacts(ctx context.Context, pid string) (Facts, []*clinic
 			f.OtherPlans = append(f.OtherPlans, p)
 		}
 	}
-	if f.Allergens, err = e.allergens(ctx, f.Patient, pid); err != nil {
+	f.Allergens, err = e.allergens(ctx, f.Patient, pid)
+	var unavailable *unavailableError
+	if errors.As(err, &unavailable) {
+		f.Unconsulted = append(f.Unconsulted, unavailable.Error())
+	} else if err != nil {
 		return f, nil, err
 	}
 	return f, plans, nil
+}
+
+// unconsulted turns the sources a check could not read into low findings
+// of the allergy rule, so the clinician sees the check was partial.
+func (e *Engine) unconsulted(rec clinic.Record, f Facts) []Finding {
+	rule, ok := e.rules.Rule("allergy")
+	if !ok || rule.Disabled || len(f.Unconsulted) == 0 {
+		return nil
+	}
+	out := make([]Finding, 0, len(f.Unconsulted))
+	for _, why := range f.Unconsulted {
+		out = append(out, Finding{
+			Rule: rule.ID, Kind: rule.Kind, Severity: Low, Code: rule.Code, Source: rule.Source,
+			Detail:      "allergy check incomplete: " + why,
+			SubjectKind: rec.RecordKind(), SubjectID: rec.RecordID(),
+		})
+	}
+	return out
 }
 
 func (e *Engine) record(ctx context.Context, kind clinic.Kind, id string) (clinic.Record, error) {
@@ -282,9 +320,42 @@ func (e *Engine) allergens(ctx context.Context, p *clinic.Patient, patientID str
 		}
 		q.Offset += len(page.Resources)
 		if len(page.Resources) == 0 || q.Offset >= page.Total {
-			return out, nil
+			break
 		}
 	}
+	if e.upstream == nil {
+		return out, nil
+	}
+	bodies, err := e.upstream(ctx, e.patientID(patientID))
+	if err != nil {
+		return out, &unavailableError{err: err}
+	}
+	for _, body := range bodies {
+		id := resourceID(body)
+		for _, s := range e.allergyCodes(body) {
+			if _, seen := out[s]; !seen {
+				out[s] = "AllergyIntolerance " + id + " on the upstream"
+			}
+		}
+	}
+	return out, nil
+}
+
+// unavailableError: the upstream's allergies could not be read. The check
+// goes on without them and says so.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string {
+	return "the upstream's AllergyIntolerances could not be read: " + e.err.Error()
+}
+func (e *unavailableError) Unwrap() error { return e.err }
+
+func resourceID(body []byte) string {
+	var r struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &r)
+	return r.ID
 }
 
 // allergyIntolerance is the part of an AllergyIntolerance the check reads.

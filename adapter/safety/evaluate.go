@@ -44,6 +44,9 @@ type Facts struct {
 	OtherPlans []*clinic.Plan
 	// Allergens maps a substance code to where the allergy is recorded.
 	Allergens map[string]string
+	// Unconsulted says which sources of allergies could not be read (the
+	// upstream was down): the check ran without them.
+	Unconsulted []string
 }
 
 // Evaluate runs every rule against one plan or administration. It is pure:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ivbridge/ivbridge/adapter/serve"
 	"github.com/ivbridge/ivbridge/conformance/upstreamtest"
+	"github.com/ivbridge/ivbridge/mappings/translate"
 )
 
 // TestExamplesFlowToUpstreamWithFindings runs the whole job once: serve
@@ -166,6 +167,31 @@ func TestExamplesFlowToUpstreamWithFindings(t *testing.T) {
 			t.Fatal("the overridden finding did not reach the upstream with its mitigation")
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+	// An allergy the upstream holds (an EHR recorded it there) blocks an
+	// active plan with that substance for a new patient.
+	tr, err := translate.New(translate.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai := `{"resourceType":"AllergyIntolerance","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},` +
+		`"code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"6387","display":"lidocaine"}]},` +
+		`"patient":{"reference":"Patient/` + tr.ID("Patient", "patient", "pat-1004") + `"}}`
+	resp, err = http.Post(up+"/AllergyIntolerance", "application/fhir+json", strings.NewReader(ai))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating the upstream AllergyIntolerance: %d", resp.StatusCode)
+	}
+	pat := []byte(`{"kind":"patient","id":"pat-1004","version":1,"mrn":"MRN-0070001","given_names":["Ruth"],"family_name":"Adler","birth_date":"1955-07-07","sex":"female","weight_kg":60,"conditions":["neuropathic_pain"]}`)
+	if st, b := call(t, "PUT", base+"/clinic/v1/patients/pat-1004", "e2e", pat); st != http.StatusCreated {
+		t.Fatalf("PUT pat-1004: %d %s", st, b)
+	}
+	lido := []byte(`{"kind":"plan","id":"plan-2005","version":1,"patient_id":"pat-1004","prescriber_id":"prac-01","status":"active","authored_at":"2026-03-01T09:00:00+00:00","indications":["neuropathic_pain"],"formulation":{"name":"Lidocaine 1.5 mg/kg in NS 250 mL","ingredients":[{"substance":"lidocaine","amount":1.5,"unit":"mg","per_kg":true,"max_amount":100}],"carrier":{"fluid":"sodium_chloride_0_9","volume_ml":250}},"dosing_weight_kg":60,"rate":{"duration_minutes":60},"schedule":{"sessions":4,"every":1,"period":"week","start_date":"2026-03-09"}}`)
+	if st, b := call(t, "PUT", base+"/clinic/v1/plans/plan-2005", "e2e", lido); st != http.StatusUnprocessableEntity || !strings.Contains(string(b), "on the upstream") {
+		t.Fatalf("plan with an allergen recorded upstream: %d %s, want 422 citing the upstream AllergyIntolerance", st, b)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -156,6 +157,9 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 		return nil, err
 	}
 	var engine func(safety.Records) *safety.Engine
+	// Set below when there is an upstream: the allergy check then also
+	// reads the patient's AllergyIntolerances there.
+	var upAllergies safety.UpstreamAllergies
 	if cfg.Safety {
 		rules := safety.DefaultRules()
 		if cfg.Rules != "" {
@@ -172,7 +176,13 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 		}
 		subst := substanceOf(terms)
 		patientID := func(id string) string { return tr.ID("Patient", "patient", id) }
-		engine = func(recs safety.Records) *safety.Engine { return safety.NewEngine(rules, recs, subst, patientID) }
+		engine = func(recs safety.Records) *safety.Engine {
+			eng := safety.NewEngine(rules, recs, subst, patientID)
+			if upAllergies != nil {
+				eng = eng.WithUpstreamAllergies(upAllergies)
+			}
+			return eng
+		}
 	}
 	validator := conformance.NewValidator()
 	svc := &Service{}
@@ -189,6 +199,7 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 		if err != nil {
 			return nil, err
 		}
+		upAllergies = safety.CachedUpstreamAllergies(upstreamAllergies(up), time.Minute, time.Now)
 		svc.Syncer, err = ivsync.New(ivsync.Config{Namespace: tr.Namespace(), Logger: log}, st, up,
 			projection.Puller{P: projection.New(tr, validator)})
 		if err != nil {
@@ -302,4 +313,23 @@ func Run(ctx context.Context, cfg config.Serve, env Env) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// upstreamAllergies reads a patient's AllergyIntolerances from the upstream
+// with a short deadline: a slow upstream must not hold a clinic PUT, and the
+// check reports the allergies it could not read.
+func upstreamAllergies(up *upstream.Client) safety.UpstreamAllergies {
+	return func(ctx context.Context, patientFHIRID string) ([][]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		var out [][]byte
+		q := url.Values{"patient": {"Patient/" + patientFHIRID}, "_count": {"200"}}
+		err := up.Search(ctx, "AllergyIntolerance", q, func(e upstream.Entry) error {
+			if len(e.Resource) > 0 && (e.Search == nil || e.Search.Mode != "include") {
+				out = append(out, e.Resource)
+			}
+			return nil
+		})
+		return out, err
+	}
 }
