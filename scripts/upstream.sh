@@ -25,6 +25,15 @@ node_flags() {
 
 case "${1:-}" in
 install)
+	# A fresh machine may have no Node.js: install Debian's (18, tested
+	# with the pinned Medplum) when we can.
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+			echo "upstream.sh: installing Debian's nodejs and npm" >&2
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
+		fi
+	fi
 	command -v node >/dev/null || { echo "upstream.sh: node is not installed (need Node.js 18+)" >&2; exit 1; }
 	command -v npm >/dev/null || { echo "upstream.sh: npm is not installed" >&2; exit 1; }
 	stamp="$dir/node_modules/.ivbridge-lock.sha256"
