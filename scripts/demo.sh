@@ -96,18 +96,18 @@ done
 say "sync status (ivbridge sync status)"
 IVBRIDGE_URL="$base" "$work/ivbridge" sync status
 
-say "sync state of each record (GET /sync/v1/records/{kind}/{id})"
+say "sync state of each record (GET /clinic/v1/{kind}/{id}/sync)"
 for kind in patient practitioner plan administration reaction; do
 	for f in "$examples/$kind"-*.json; do
 		[ -e "$f" ] || continue
 		id="$(json 'd["id"]' <"$f")"
-		curl -fsS "${auth[@]}" "$base/sync/v1/records/$kind/$id" | python3 -c '
+		curl -fsS "${auth[@]}" "$base/clinic/v1/${kind}s/$id/sync" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-ds = d.get("Deliveries") or d.get("deliveries") or []
-v = d.get("SyncedVersion", d.get("synced_version"))
+ds = d.get("deliveries") or []
+v = d.get("synced_version")
 print("  %-14s %-10s synced v%s  %s" % (sys.argv[1], sys.argv[2], v,
-      ", ".join("%s/%s@%s" % (x.get("Type"), (x.get("UpstreamID") or "")[:8], (x.get("UpstreamVersion") or "")[:8]) for x in ds)))
+      ", ".join("%s/%s@%s" % (x.get("type"), (x.get("upstream_id") or "")[:8], (x.get("upstream_version") or "")[:8]) for x in ds)))
 ' "$kind" "$id"
 	done
 done
