@@ -246,7 +246,7 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		return o
 	}
 	proj = append(proj, extra...)
-	pr, err := s.cfg.Store.PutRecord(ctx, store.Write{
+	pr, err := s.putRecordVersion(ctx, store.Write{
 		Kind: kind, ID: id, Version: rec.RecordVersion(), PatientID: rec.PatientID(),
 		Body: canonical, Origin: store.OriginClinic, Resources: proj, Enqueue: true,
 	})
@@ -282,6 +282,15 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		s.recheck(ctx, rec)
 	}
 	return o
+}
+
+// putRecordVersion stores one accepted record version: through the group
+// commit when the store offers one, else with its own transaction.
+func (s *Server) putRecordVersion(ctx context.Context, w store.Write) (store.PutResult, error) {
+	if s.group != nil {
+		return s.group.put(ctx, w)
+	}
+	return s.cfg.Store.PutRecord(ctx, w)
 }
 
 // checkReferences applies the rules that need other records (every *_id

@@ -104,6 +104,9 @@ type Server struct {
 	facade     []resourceDef
 	capability []byte
 	projector  *projection.Projector
+	// group commits the record writes of concurrent requests together
+	// when the store can (store.GroupWriter); nil: one PutRecord each.
+	group *groupCommitter
 }
 
 // New builds the server and its routes.
@@ -138,6 +141,9 @@ func New(cfg Config) (*Server, error) {
 		s.limiter = &limiter{rate: rate.Limit(cfg.RateLimit), burst: cfg.RateBurst, byName: map[string]*rate.Limiter{}}
 	}
 	s.projector = projection.New(cfg.Translator, cfg.Validator)
+	if gw, ok := cfg.Store.(store.GroupWriter); ok {
+		s.group = newGroupCommitter(gw)
+	}
 	s.facade = facadeResources()
 	s.routes = s.routeTable()
 	capability, err := s.buildCapability()

@@ -278,3 +278,18 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// GroupWriter is implemented by stores that can commit several record
+// writes in one transaction (group commit: one commit, one fsync, for
+// writes that arrive together). Each write gets the result or error that
+// PutRecord would have given it had the writes run one after another in
+// the given order: a stale, conflicting or invalid write fails alone and
+// leaves nothing behind, and every stored write is committed, with its
+// projection and outbox entry, before PutRecords returns.
+type GroupWriter interface {
+	PutRecords(ctx context.Context, ws []Write) ([]PutResult, []error)
+	// GroupConcurrency is how many groups are worth committing at
+	// once: 1 for a store with a single writer (SQLite), the pool's
+	// size for a server database.
+	GroupConcurrency() int
+}

@@ -13,18 +13,23 @@
 // IMMEDIATE, so writers queue in Go instead of failing on SQLITE_BUSY)
 // and a pool of read-only connections that WAL lets read while the writer
 // writes. Foreign keys are enforced; busy_timeout covers other processes
-// (e.g. a backup) touching the file.
+// (e.g. a backup) touching the file. The WAL is copied into the database
+// file by a background checkpointer on a connection of its own, not by
+// the commit of whichever write crosses the WAL size limit, so no write
+// waits for a checkpoint (see checkpointer).
 package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +48,8 @@ const FileName = "ivbridge.db"
 // Store is the SQLite implementation of store.Store.
 type Store struct {
 	*sqlstore.Store
-	db sqlstore.SQLDB
+	db   sqlstore.SQLDB
+	ckpt *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -66,7 +72,7 @@ func Open(ctx context.Context, dir string, opts ...store.Option) (*Store, error)
 	o := store.Apply(opts...)
 
 	writer, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -119,7 +125,80 @@ func Open(ctx context.Context, dir string, opts ...store.Option) (*Store, error)
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(&optimizingDB{SQLDB: db, readers: n}, dialect, o), db: db}, nil
+	ckdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err == nil {
+		ckdb.SetMaxOpenConns(1)
+		err = ckdb.PingContext(ctx)
+		if err != nil {
+			_ = ckdb.Close()
+		}
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: checkpointer: %w", path, err)
+	}
+	ckpt := startCheckpointer(ckdb)
+	odb := &optimizingDB{SQLDB: db, readers: n, ckpt: ckpt}
+	return &Store{Store: sqlstore.New(odb, dialect, o), db: db, ckpt: ckpt}, nil
+}
+
+// checkpointEvery is how many write transactions pass between two
+// background checkpoints: a record write adds a few dozen WAL pages (a
+// group commit a few times that), so this keeps the WAL within a few
+// times SQLite's default autocheckpoint size (1000 pages).
+const checkpointEvery = 16
+
+// checkpointer copies the WAL into the database file on a connection of
+// its own, off the write path. SQLite's automatic checkpoint would run
+// inside the commit of whichever write crosses the WAL size limit, on
+// the single writer connection, so every write queued behind it would
+// wait for the copy and its fsync of the database file. A PASSIVE
+// checkpoint never blocks the writer or the readers, and the writer
+// restarts the WAL from its beginning once a checkpoint has copied it
+// all. Durability does not depend on it: a commit is durable once its
+// WAL frames are fsynced (synchronous=FULL).
+type checkpointer struct {
+	db       *sql.DB
+	kick     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func startCheckpointer(db *sql.DB) *checkpointer {
+	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// request asks for a checkpoint soon; it never blocks.
+func (c *checkpointer) request() {
+	select {
+	case c.kick <- struct{}{}:
+	default: // one is already pending
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.kick:
+			// Best effort: a failed checkpoint leaves the frames in
+			// the WAL, where they are read and copied next time.
+			_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// close stops the checkpointer and closes its connection; closing twice
+// (a Store closed twice) is harmless.
+func (c *checkpointer) close() error {
+	c.stopOnce.Do(func() { close(c.stop) })
+	<-c.done
+	return c.db.Close()
 }
 
 // optimizeEvery is how many write transactions pass between two PRAGMA
@@ -136,6 +215,7 @@ type optimizingDB struct {
 	sqlstore.SQLDB
 	readers int // the reader pool's size
 	writes  atomic.Int64
+	ckpt    *checkpointer
 }
 
 // Write runs fn and, every optimizeEvery writes, PRAGMA optimize.
@@ -143,7 +223,11 @@ func (d *optimizingDB) Write(ctx context.Context, fn func(sqlstore.Querier) erro
 	if err := d.SQLDB.Write(ctx, fn); err != nil {
 		return err
 	}
-	if d.writes.Add(1)%optimizeEvery == 0 {
+	n := d.writes.Add(1)
+	if n%checkpointEvery == 0 {
+		d.ckpt.request()
+	}
+	if n%optimizeEvery == 0 {
 		// Best effort: stale statistics make reads slower, not wrong.
 		if _, err := d.Writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err == nil {
 			// A connection reads the statistics when it loads the
@@ -168,5 +252,5 @@ var dialect = sqlstore.Dialect{
 func (s *Store) Close() error {
 	// Best effort: a store that cannot optimise still closes cleanly.
 	_, _ = s.db.Writer.Exec("PRAGMA optimize")
-	return s.Store.Close()
+	return errors.Join(s.ckpt.close(), s.Store.Close())
 }

@@ -291,6 +291,9 @@ func testSearchPaging(t *testing.T, open Opener) {
 		{2, 0, order[2:]},
 		{0, 0, order},
 		{0, 100, order},
+		{0, 7, order},     // a full page: the total needs the count
+		{5, 3, order[5:]}, // a short page tells the total
+		{9, 0, nil},       // past the end: the total needs the count
 	}
 	for _, tt := range tests {
 		got, total := searchIDs(t, s, store.ResourceQuery{Type: "Observation", Offset: tt.offset, Count: tt.count})

@@ -74,6 +74,8 @@ func Run(t *testing.T, open Opener) {
 		{"SharedResource", testSharedResource},
 		{"Watermarks", testWatermarks},
 		{"UnchangedWritesNothing", testUnchangedWritesNothing},
+		{"PutRecordsGroup", testPutRecordsGroup},
+		{"PutRecordsConcurrent", testPutRecordsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +108,19 @@ func RunMultiInstance(t *testing.T, open MultiOpener) {
 	t.Run("SeqVisibleInOrder", func(t *testing.T) {
 		t.Parallel()
 		seqVisibleInOrder(t, open(t, 2))
+	})
+	t.Run("GroupsRace", func(t *testing.T) {
+		t.Parallel()
+		stores := open(t, 3)
+		var gs []store.GroupWriter
+		for _, st := range stores {
+			g, ok := st.(store.GroupWriter)
+			if !ok {
+				t.Skip("the store does not implement store.GroupWriter")
+			}
+			gs = append(gs, g)
+		}
+		groupsRace(t, gs, stores[0])
 	})
 }
 

@@ -43,6 +43,36 @@ type Querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) Row
 }
 
+// Stmt is one statement of a batch.
+type Stmt struct {
+	Query string
+	Args  []any
+}
+
+// Batcher is implemented by Queriers that can send several statements
+// in one round trip (PostgreSQL pipelining). The statements run in
+// order; the first error stops the batch and is returned.
+type Batcher interface {
+	ExecBatch(ctx context.Context, stmts []Stmt) error
+}
+
+// execAll runs statements that need no answers in order: as one batch
+// when q can, else one by one.
+func execAll(ctx context.Context, q Querier, stmts []Stmt) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if b, ok := q.(Batcher); ok {
+		return b.ExecBatch(ctx, stmts)
+	}
+	for _, st := range stmts {
+		if _, err := q.Exec(ctx, st.Query, st.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Rows iterates a query's result.
 type Rows interface {
 	Next() bool

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
@@ -129,20 +128,8 @@ func (s *Store) CompleteOutboxBatch(ctx context.Context, seqs []int64, deliverie
 	if len(seqs) != len(deliveries) {
 		return invalid("%d seqs with %d delivery lists", len(seqs), len(deliveries))
 	}
-	// Complete in seq order so concurrent batches lock records alike.
-	order := make([]int, len(seqs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return seqs[order[a]] < seqs[order[b]] })
-	err := s.db.Write(ctx, func(q Querier) error {
-		for _, i := range order {
-			if err := s.complete(ctx, q, seqs[i], deliveries[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	// A few multi-row statements for the whole batch (completeBatch).
+	err := s.db.Write(ctx, func(q Querier) error { return s.completeBatch(ctx, q, seqs, deliveries) })
 	if err != nil {
 		return fmt.Errorf("store: complete outbox batch of %d: %w", len(seqs), err)
 	}

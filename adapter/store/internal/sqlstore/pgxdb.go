@@ -45,6 +45,22 @@ func (q pgxQuerier) QueryRow(ctx context.Context, query string, args ...any) Row
 	return pgxRow{q.tx.QueryRow(ctx, query, args...)}
 }
 
+// ExecBatch sends the statements as one pgx batch: one round trip.
+func (q pgxQuerier) ExecBatch(ctx context.Context, stmts []Stmt) error {
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.Query, st.Args...)
+	}
+	br := q.tx.SendBatch(ctx, b)
+	for range stmts {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
 type pgxRow struct{ pgx.Row }
 
 func (r pgxRow) Scan(dest ...any) error {
@@ -71,6 +87,10 @@ func (d PgxDB) run(ctx context.Context, opts pgx.TxOptions, fn func(Querier) err
 		}
 	}
 }
+
+// WriteConcurrency is the pool's size: how many write transactions can
+// run at once.
+func (d PgxDB) WriteConcurrency() int { return int(d.Pool.Config().MaxConns) }
 
 // Write runs fn in a read-write transaction.
 func (d PgxDB) Write(ctx context.Context, fn func(Querier) error) error {

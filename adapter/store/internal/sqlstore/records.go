@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
@@ -109,64 +111,168 @@ func (s *Store) PutRecord(ctx context.Context, w store.Write) (store.PutResult, 
 	}
 	var result store.PutResult
 	err = s.db.Write(ctx, func(q Querier) error {
-		result = 0
-		if err := s.lockRecord(ctx, q, w.Kind, w.ID); err != nil {
-			return err
-		}
 		now := s.clock()
-		var version int
-		var body []byte
-		err := q.QueryRow(ctx, `SELECT version, body FROM records WHERE kind = $1 AND id = $2`,
-			string(w.Kind), w.ID).Scan(&version, &body)
-		switch {
-		case errors.Is(err, ErrNoRows):
-			if _, err := q.Exec(ctx, `INSERT INTO records (kind, id, version, patient_id, body, origin, seq, updated_us)
-VALUES ($1, $2, $3, $4, $5, $6, `+s.d.NextSeq+`, $7)`,
-				string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now); err != nil {
-				return fmt.Errorf("insert record: %w", err)
-			}
-			result = store.Created
-		case err != nil:
-			return fmt.Errorf("read record: %w", err)
-		case w.Version < version:
-			return fmt.Errorf("%w: %s/%s version %d, stored %d", store.ErrStale, w.Kind, w.ID, w.Version, version)
-		case w.Version == version:
-			if bytes.Equal(body, w.Body) {
-				result = store.Unchanged
-				return nil
-			}
-			return fmt.Errorf("%w: %s/%s version %d", store.ErrConflict, w.Kind, w.ID, w.Version)
-		default:
-			if _, err := q.Exec(ctx, `UPDATE records SET version = $3, patient_id = $4, body = $5, origin = $6,
-seq = `+s.d.NextSeq+`, updated_us = $7 WHERE kind = $1 AND id = $2`,
-				string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now); err != nil {
-				return fmt.Errorf("update record: %w", err)
-			}
-			result = store.Updated
-		}
-		if err := s.writeResources(ctx, q, res, now, &source{w.Kind, w.ID}); err != nil {
+		var err error
+		if result, err = s.applyWrite(ctx, q, w, res, now); err != nil || result == store.Unchanged {
 			return err
 		}
-		if s.d.SeqLock != "" {
-			if err := s.lockSeq(ctx, q); err != nil {
-				return err
-			}
-			if _, err := q.Exec(ctx, `UPDATE records SET seq = `+s.d.NextSeq+` WHERE kind = $1 AND id = $2`,
-				string(w.Kind), w.ID); err != nil {
-				return fmt.Errorf("assign seq: %w", err)
-			}
-		}
-		if w.Enqueue {
-			if err := s.enqueue(ctx, q, w.Kind, w.ID, w.Version, w.PatientID, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.finishWrites(ctx, q, []store.Write{w}, now)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
 	}
 	return result, nil
+}
+
+// PutRecords stores several record versions in one transaction: one
+// commit (one fsync) for all of them. Each write is checked on its own,
+// as by PutRecord, and gets its own result or error: a stale,
+// conflicting or invalid write fails alone and leaves nothing behind,
+// the others are stored. When the shared transaction fails for another
+// reason, each write is retried in a transaction of its own, so one bad
+// write never fails its neighbours. Writes of one record are applied in
+// the order given.
+func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutResult, []error) {
+	results := make([]store.PutResult, len(ws))
+	errs := make([]error, len(ws))
+	type item struct {
+		i   int
+		res []prepared
+	}
+	items := make([]item, 0, len(ws))
+	for i, w := range ws {
+		if err := checkWrite(w); err != nil {
+			errs[i] = err
+			continue
+		}
+		res, err := prepareResources(w.Resources, w.Kind, w.ID)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		items = append(items, item{i, res})
+	}
+	// Take the record locks in one order (PostgreSQL): two groups
+	// sharing records never wait on each other in a cycle.
+	slices.SortStableFunc(items, func(a, b item) int {
+		wa, wb := ws[a.i], ws[b.i]
+		if c := strings.Compare(string(wa.Kind), string(wb.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(wa.ID, wb.ID)
+	})
+	if len(items) == 0 {
+		return results, errs
+	}
+	err := s.db.Write(ctx, func(q Querier) error {
+		now := s.clock()
+		var written []int
+		for _, it := range items {
+			w := ws[it.i]
+			r, err := s.applyWrite(ctx, q, w, it.res, now)
+			results[it.i], errs[it.i] = r, nil
+			switch {
+			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrConflict):
+				// Found before this write changed anything.
+				results[it.i] = 0
+				errs[it.i] = fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
+			case err != nil:
+				return err
+			case r != store.Unchanged:
+				written = append(written, it.i)
+			}
+		}
+		if len(written) == 0 {
+			return nil
+		}
+		fin := make([]store.Write, len(written))
+		for j, i := range written {
+			fin[j] = ws[i]
+		}
+		return s.finishWrites(ctx, q, fin, now)
+	})
+	if err != nil {
+		for _, it := range items {
+			results[it.i], errs[it.i] = s.PutRecord(ctx, ws[it.i])
+		}
+	}
+	return results, errs
+}
+
+// GroupConcurrency is how many write transactions the database runs at
+// once (store.GroupWriter): the DB's WriteConcurrency when it has one,
+// else 1.
+func (s *Store) GroupConcurrency() int {
+	if wc, ok := s.db.(interface{ WriteConcurrency() int }); ok {
+		return max(wc.WriteConcurrency(), 1)
+	}
+	return 1
+}
+
+// applyWrite is the first part of a record write, inside its transaction:
+// lock the record, check the version, write the record and its
+// projection. ErrStale and ErrConflict come before any change; Unchanged
+// means nothing was written and finishWrites is not needed.
+func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []prepared, now int64) (store.PutResult, error) {
+	if err := s.lockRecord(ctx, q, w.Kind, w.ID); err != nil {
+		return 0, err
+	}
+	var version int
+	var body []byte
+	var result store.PutResult
+	err := q.QueryRow(ctx, `SELECT version, body FROM records WHERE kind = $1 AND id = $2`,
+		string(w.Kind), w.ID).Scan(&version, &body)
+	// The record's own row goes first in the projection's batch (the
+	// resources name it as their source).
+	var rec Stmt
+	switch {
+	case errors.Is(err, ErrNoRows):
+		rec = Stmt{`INSERT INTO records (kind, id, version, patient_id, body, origin, seq, updated_us)
+VALUES ($1, $2, $3, $4, $5, $6, ` + s.d.NextSeq + `, $7)`,
+			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}
+		result = store.Created
+	case err != nil:
+		return 0, fmt.Errorf("read record: %w", err)
+	case w.Version < version:
+		return 0, fmt.Errorf("%w: %s/%s version %d, stored %d", store.ErrStale, w.Kind, w.ID, w.Version, version)
+	case w.Version == version:
+		if bytes.Equal(body, w.Body) {
+			return store.Unchanged, nil
+		}
+		return 0, fmt.Errorf("%w: %s/%s version %d", store.ErrConflict, w.Kind, w.ID, w.Version)
+	default:
+		rec = Stmt{`UPDATE records SET version = $3, patient_id = $4, body = $5, origin = $6,
+seq = ` + s.d.NextSeq + `, updated_us = $7 WHERE kind = $1 AND id = $2`,
+			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}
+		result = store.Updated
+	}
+	if err := s.writeResources(ctx, q, res, now, &source{w.Kind, w.ID}, result == store.Created, rec); err != nil {
+		return 0, err
+	}
+	return result, nil
+}
+
+// finishWrites is the last part of record writes, one batch under the
+// sequence lock (Dialect.SeqLock) held to commit: each record's final
+// sequence value and its outbox entry.
+func (s *Store) finishWrites(ctx context.Context, q Querier, ws []store.Write, now int64) error {
+	var stmts []Stmt
+	if s.d.SeqLock != "" {
+		stmts = append(stmts, Stmt{s.d.SeqLock, nil})
+	}
+	for _, w := range ws {
+		if s.d.SeqLock != "" {
+			stmts = append(stmts, Stmt{`UPDATE records SET seq = ` + s.d.NextSeq + ` WHERE kind = $1 AND id = $2`,
+				[]any{string(w.Kind), w.ID}})
+		}
+		if w.Enqueue {
+			stmts = append(stmts, enqueueStmt(w.Kind, w.ID, w.Version, w.PatientID, now))
+		}
+	}
+	if err := execAll(ctx, q, stmts); err != nil {
+		return fmt.Errorf("assign seq and enqueue: %w", err)
+	}
+	return nil
 }
 
 // outboxGroup names the serial lane of an outbox entry: every record of a
@@ -180,13 +286,19 @@ func outboxGroup(kind clinic.Kind, id, patientID string) string {
 }
 
 func (s *Store) enqueue(ctx context.Context, q Querier, kind clinic.Kind, id string, version int, patientID string, now int64) error {
-	if _, err := q.Exec(ctx, `INSERT INTO outbox (kind, record_id, version, patient_id, grp, state, attempts,
-next_try_us, lease_owner, lease_until_us, last_error, created_us, done_us)
-VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, '', 0, '', $6, 0)`,
-		string(kind), id, version, patientID, outboxGroup(kind, id, patientID), now); err != nil {
+	st := enqueueStmt(kind, id, version, patientID, now)
+	if _, err := q.Exec(ctx, st.Query, st.Args...); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
+}
+
+// enqueueStmt adds an outbox entry for one record version.
+func enqueueStmt(kind clinic.Kind, id string, version int, patientID string, now int64) Stmt {
+	return Stmt{`INSERT INTO outbox (kind, record_id, version, patient_id, grp, state, attempts,
+next_try_us, lease_owner, lease_until_us, last_error, created_us, done_us)
+VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, '', 0, '', $6, 0)`,
+		[]any{string(kind), id, version, patientID, outboxGroup(kind, id, patientID), now}}
 }
 
 const recordCols = `kind, id, version, patient_id, body, origin, seq, updated_us`

@@ -145,12 +145,56 @@ source_kind, source_id, ord FROM resources WHERE type = $1 AND id = $2 `+s.d.For
 	return c, true, nil
 }
 
+// readChunk bounds the resources of one multi-row statement, well within
+// both databases' limits on bound parameters.
+const readChunk = 100
+
+// readCurrents reads the current rows of every resource of ps (on
+// PostgreSQL locking them, FOR UPDATE), in one statement per readChunk
+// resources instead of one each.
+func (s *Store) readCurrents(ctx context.Context, q Querier, ps []prepared) (map[[2]string]currentRow, error) {
+	out := make(map[[2]string]currentRow, len(ps))
+	for start := 0; start < len(ps); start += readChunk {
+		chunk := ps[start:min(start+readChunk, len(ps))]
+		a := &args{}
+		conds := make([]string, len(chunk))
+		for i, p := range chunk {
+			conds[i] = "(type = " + a.add(p.r.Type) + " AND id = " + a.add(p.r.ID) + ")"
+		}
+		rows, err := queryAll(ctx, q, func(r Row) (row struct {
+			key [2]string
+			cur currentRow
+		}, err error) {
+			c := &row.cur
+			err = r.Scan(&row.key[0], &row.key[1], &c.version, &c.deleted, &c.body, &c.patientID, &c.status,
+				&c.date, &c.idents, &c.refs, &c.sourceKind, &c.sourceID, &c.ord)
+			return row, err
+		}, `SELECT type, id, version_id, deleted, body, patient_id, status, date, identifiers, refs,
+source_kind, source_id, ord FROM resources WHERE `+strings.Join(conds, " OR ")+` `+s.d.ForUpdate, a.vals...)
+		if err != nil {
+			return nil, fmt.Errorf("read resources: %w", err)
+		}
+		for _, r := range rows {
+			out[r.key] = r.cur
+		}
+	}
+	return out, nil
+}
+
 // writeResources stores a projection. With replace set, it is the whole
 // projection of that record: resources the record had before and lacks now
-// get a Deleted version. Unchanged resources keep their version.
-func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source) error {
+// get a Deleted version. Unchanged resources keep their version. fresh
+// says the record was created by this write, so no resource can name it
+// as its source yet (sources are records, which are never deleted).
+//
+// It reads the current rows of the whole projection in one statement,
+// then sends one upsert per changed resource and multi-row statements
+// for the version and identifier rows as one batch (execAll).
+//
+// pre are statements to run first in the batch (the record's own row).
+func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source, fresh bool, pre ...Stmt) error {
 	var stale map[[2]string]bool
-	if replace != nil {
+	if replace != nil && !fresh {
 		keys, err := queryAll(ctx, q, func(r Row) (k [2]string, err error) {
 			err = r.Scan(&k[0], &k[1])
 			return k, err
@@ -164,65 +208,64 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 			stale[k] = true
 		}
 	}
-	for i, p := range ps {
+	curs, err := s.readCurrents(ctx, q, ps)
+	if err != nil {
+		return err
+	}
+	// What the projection changes is known from the rows just read, so
+	// the writes need no answers and go as one batch (on PostgreSQL one
+	// round trip).
+	stmts := append([]Stmt(nil), pre...)
+	var changed [][2]string
+	// Identifier rows to replace: those of resources that existed when
+	// read, and with several writers (PostgreSQL) of every changed one,
+	// since a racing creator may have added some after the read. A
+	// resource row that does not exist has no identifier rows.
+	clearIdents := map[[2]string]bool{}
+	var upserts [][]any // the changed resources' columns, as upsertStmts takes them
+	nextOrd := map[source]int{}
+	for i := range ps {
+		p := &ps[i]
 		r := p.r
-		delete(stale, [2]string{r.Type, r.ID})
-		cur, found, err := s.readCurrent(ctx, q, r.Type, r.ID)
-		if err != nil {
-			return err
-		}
+		key := [2]string{r.Type, r.ID}
+		delete(stale, key)
+		cur, found := curs[key]
 		ord := i
 		if replace == nil {
+			src := source{r.SourceKind, r.SourceID}
 			if found && cur.sourceKind == string(r.SourceKind) && cur.sourceID == r.SourceID {
 				ord = cur.ord
-			} else if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM resources WHERE source_kind = $1 AND source_id = $2`,
-				string(r.SourceKind), r.SourceID).Scan(&ord); err != nil {
-				return fmt.Errorf("next ord: %w", err)
+			} else {
+				// The next free place of the source's projection:
+				// read once, then counted here, as the batch has
+				// not written the earlier ones yet.
+				n, ok := nextOrd[src]
+				if !ok {
+					if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM resources WHERE source_kind = $1 AND source_id = $2`,
+						string(r.SourceKind), r.SourceID).Scan(&n); err != nil {
+						return fmt.Errorf("next ord: %w", err)
+					}
+				}
+				ord, nextOrd[src] = n, n+1
 			}
 		}
-		if found && cur.sameAs(p) {
+		if found && cur.sameAs(*p) {
 			if cur.ord != ord {
-				if _, err := q.Exec(ctx, `UPDATE resources SET ord = $3 WHERE type = $1 AND id = $2`, r.Type, r.ID, ord); err != nil {
-					return fmt.Errorf("reorder resource: %w", err)
-				}
+				stmts = append(stmts, Stmt{`UPDATE resources SET ord = $3 WHERE type = $1 AND id = $2`, []any{r.Type, r.ID, ord}})
 			}
 			continue
 		}
-		// The next version is computed by the upsert itself, on the
-		// row as it is when the write gets it: two writes racing to
-		// create one resource cannot both make version 1.
-		var version int
-		if err := q.QueryRow(ctx, `INSERT INTO resources (type, id, version_id, last_updated_us, patient_id, status, date,
-date_start_us, date_end_us, identifiers, refs, body, deleted, source_kind, source_id, ord)
-VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14)
-ON CONFLICT (type, id) DO UPDATE SET version_id = resources.version_id + 1, last_updated_us = excluded.last_updated_us,
-patient_id = excluded.patient_id, status = excluded.status, date = excluded.date,
-date_start_us = excluded.date_start_us, date_end_us = excluded.date_end_us, identifiers = excluded.identifiers,
-refs = excluded.refs, body = excluded.body, deleted = 0, source_kind = excluded.source_kind,
-source_id = excluded.source_id, ord = excluded.ord
-RETURNING version_id`,
-			r.Type, r.ID, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd, p.idents, p.refs,
-			r.Body, string(r.SourceKind), r.SourceID, ord).Scan(&version); err != nil {
-			return fmt.Errorf("write resource %s/%s: %w", r.Type, r.ID, err)
+		upserts = append(upserts, []any{r.Type, r.ID, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd,
+			p.idents, p.refs, r.Body, string(r.SourceKind), r.SourceID, ord})
+		changed = append(changed, key)
+		if found || s.d.LockRecord != "" {
+			clearIdents[key] = true
 		}
-		if _, err := q.Exec(ctx, `INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id,
-status, date, identifiers, refs, body, deleted, source_kind, source_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)`,
-			r.Type, r.ID, version, now, r.PatientID, r.Status, r.Date, p.idents, p.refs, r.Body,
-			string(r.SourceKind), r.SourceID); err != nil {
-			return fmt.Errorf("write resource version %s/%s: %w", r.Type, r.ID, err)
-		}
-		if version > 1 {
-			if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, r.Type, r.ID); err != nil {
-				return fmt.Errorf("clear identifiers: %w", err)
-			}
-		}
-		for _, pair := range p.identPairs {
-			if _, err := q.Exec(ctx, `INSERT INTO resource_identifiers (type, id, system, value) VALUES ($1, $2, $3, $4)`,
-				r.Type, r.ID, pair[0], pair[1]); err != nil {
-				return fmt.Errorf("write identifier: %w", err)
-			}
-		}
+	}
+	stmts = append(stmts, upsertStmts(upserts)...)
+	stmts = append(stmts, versionStmts(ps, changed, clearIdents)...)
+	if err := execAll(ctx, q, stmts); err != nil {
+		return fmt.Errorf("write resources: %w", err)
 	}
 	// Delete in a fixed order so concurrent writers lock rows alike.
 	keys := make([][2]string, 0, len(stale))
@@ -238,6 +281,84 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)`,
 		}
 	}
 	return nil
+}
+
+// upsertStmts writes the changed resources, readChunk to a multi-row
+// upsert. Each row is type, id, last_updated_us, patient_id, status,
+// date, date_start_us, date_end_us, identifiers, refs, body, source_kind,
+// source_id, ord. The next version is computed by the upsert itself, on
+// the row as it is when the write gets it: two writes racing to create
+// one resource cannot both make version 1. (prepareResources refused a
+// resource twice in one write, which one statement could not upsert.)
+func upsertStmts(rows [][]any) []Stmt {
+	var out []Stmt
+	for start := 0; start < len(rows); start += readChunk {
+		a := &args{}
+		var vals []string
+		for _, row := range rows[start:min(start+readChunk, len(rows))] {
+			ph := make([]string, len(row))
+			for i, v := range row {
+				ph[i] = a.add(v)
+			}
+			// version_id 1 and deleted 0 for a new row.
+			vals = append(vals, "("+ph[0]+", "+ph[1]+", 1, "+strings.Join(ph[2:11], ", ")+", 0, "+strings.Join(ph[11:], ", ")+")")
+		}
+		out = append(out, Stmt{`INSERT INTO resources (type, id, version_id, last_updated_us, patient_id, status, date,
+date_start_us, date_end_us, identifiers, refs, body, deleted, source_kind, source_id, ord)
+VALUES ` + strings.Join(vals, ", ") + `
+ON CONFLICT (type, id) DO UPDATE SET version_id = resources.version_id + 1, last_updated_us = excluded.last_updated_us,
+patient_id = excluded.patient_id, status = excluded.status, date = excluded.date,
+date_start_us = excluded.date_start_us, date_end_us = excluded.date_end_us, identifiers = excluded.identifiers,
+refs = excluded.refs, body = excluded.body, deleted = 0, source_kind = excluded.source_kind,
+source_id = excluded.source_id, ord = excluded.ord`, a.vals})
+	}
+	return out
+}
+
+// versionStmts are the statements that follow the upserts of the changed
+// resources: copy each new current row into resource_versions (so the
+// version the upsert computed needs no round trip back) and replace its
+// identifier rows (clearing first those of the resources in clear). Each
+// statement covers at most readChunk resources.
+func versionStmts(ps []prepared, changed [][2]string, clear map[[2]string]bool) []Stmt {
+	var out []Stmt
+	pairs := make(map[[2]string][][2]string, len(ps))
+	for _, p := range ps {
+		pairs[[2]string{p.r.Type, p.r.ID}] = p.identPairs
+	}
+	for start := 0; start < len(changed); start += readChunk {
+		chunk := changed[start:min(start+readChunk, len(changed))]
+		a := &args{}
+		conds := make([]string, len(chunk))
+		for i, k := range chunk {
+			conds[i] = "(type = " + a.add(k[0]) + " AND id = " + a.add(k[1]) + ")"
+		}
+		out = append(out, Stmt{`INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id, status, date,
+identifiers, refs, body, deleted, source_kind, source_id)
+SELECT type, id, version_id, last_updated_us, patient_id, status, date, identifiers, refs, body, 0, source_kind, source_id
+FROM resources WHERE ` + strings.Join(conds, " OR "), a.vals})
+		da := &args{}
+		var dconds []string
+		for _, k := range chunk {
+			if clear[k] {
+				dconds = append(dconds, "(type = "+da.add(k[0])+" AND id = "+da.add(k[1])+")")
+			}
+		}
+		if len(dconds) > 0 {
+			out = append(out, Stmt{`DELETE FROM resource_identifiers WHERE ` + strings.Join(dconds, " OR "), da.vals})
+		}
+		ia := &args{}
+		var vals []string
+		for _, k := range chunk {
+			for _, pair := range pairs[k] {
+				vals = append(vals, "("+ia.add(k[0])+", "+ia.add(k[1])+", "+ia.add(pair[0])+", "+ia.add(pair[1])+")")
+			}
+		}
+		if len(vals) > 0 {
+			out = append(out, Stmt{`INSERT INTO resource_identifiers (type, id, system, value) VALUES ` + strings.Join(vals, ", "), ia.vals})
+		}
+	}
+	return out
 }
 
 // deleteResource writes a Deleted version: vread of it answers 410, the
@@ -396,7 +517,7 @@ func (s *Store) PutResources(ctx context.Context, rs []store.Resource, enqueue b
 			}
 			heads[src] = h
 		}
-		if err := s.writeResources(ctx, q, ps, now, nil); err != nil {
+		if err := s.writeResources(ctx, q, ps, now, nil, false); err != nil {
 			return err
 		}
 		if enqueue {
@@ -525,8 +646,26 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		// A huge limit is understood by both.
 		pageQuery += " LIMIT " + a.add(int64(1)<<62) + " OFFSET " + a.add(rq.Offset)
 	}
+	// Most searches (a patient's allergies, an identifier lookup) match
+	// fewer rows than a page: then the page alone tells the total, and
+	// one statement (one snapshot by itself) answers the search. Only a
+	// full page, or an empty one past the first, needs the count, read
+	// with the page in one snapshot.
 	var page store.ResourcePage
-	err := s.db.Snapshot(ctx, func(q Querier) error {
+	err := s.db.Read(ctx, func(q Querier) error {
+		var err error
+		page.Resources, err = queryAll(ctx, q, scanResource, pageQuery, a.vals...)
+		return err
+	})
+	if err != nil {
+		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
+	}
+	n := len(page.Resources)
+	if (rq.Count <= 0 || n < rq.Count) && (n > 0 || rq.Offset == 0) {
+		page.Total = rq.Offset + n
+		return page, nil
+	}
+	err = s.db.Snapshot(ctx, func(q Querier) error {
 		page = store.ResourcePage{}
 		if err := q.QueryRow(ctx, countQuery, countArgs...).Scan(&page.Total); err != nil {
 			return fmt.Errorf("count: %w", err)

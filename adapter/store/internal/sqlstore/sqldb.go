@@ -213,6 +213,15 @@ func runTx(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(Querier) e
 	return nil
 }
 
+// WriteConcurrency is how many write transactions the writer pool runs
+// at once (SQLite: one writer connection).
+func (d SQLDB) WriteConcurrency() int {
+	if n := d.Writer.Stats().MaxOpenConnections; n > 0 {
+		return n
+	}
+	return 1
+}
+
 // Write runs fn in a transaction on the writer.
 func (d SQLDB) Write(ctx context.Context, fn func(Querier) error) error {
 	return runTx(ctx, d.Writer, d.writeStmts, fn)
