@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 )
 
 // Resource is any FHIR R4 resource the codec reads or writes: one of the typed
@@ -21,10 +20,20 @@ type Resource interface {
 // (see methods.go).
 type typedResource interface {
 	Resource
-	encodeTyped(enc *json.Encoder) error // typed fields only, resourceType first
-	decodeTyped(data []byte) error       // typed fields only (plus nested resources)
+	// encodeTyped is the reference encoding with encoding/json (typed
+	// fields only, resourceType first): Marshal uses the codec's own
+	// encoder, and tests check that it writes the same (LegacyMarshal).
+	encodeTyped(enc *json.Encoder) error
+	decodeTyped(data []byte) error // typed fields only (plus nested resources)
 	reset()
 	restPtr() **delta
+	// rawPtr points to the resource's verified encoding, set only while its
+	// parent is being read (see decodeTypedLossless).
+	rawPtr() *[]byte
+	// visitNested calls f with the location of every resource nested in
+	// this one (contained, entries' resources, …), nil ones included, and
+	// returns f's first error with where it happened.
+	visitNested(f func(*Resource) error) error
 }
 
 // Marshal writes r as FHIR R4 JSON: resourceType first, then the typed fields
@@ -48,37 +57,6 @@ func Marshal(r Resource) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("r4: marshal: unsupported Resource implementation %T", r)
 	}
-}
-
-// marshalTyped encodes a typed resource, pruning empties and re-applying its delta.
-func marshalTyped(r typedResource) ([]byte, error) {
-	if reflect.ValueOf(r).IsNil() {
-		return nil, fmt.Errorf("r4: marshal: nil *%s", r.ResourceType())
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := r.encodeTyped(enc); err != nil {
-		return nil, fmt.Errorf("r4: marshal %s: %w", r.ResourceType(), err)
-	}
-	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	rest := *r.restPtr()
-	if rest == nil && !needsRewrite(out) {
-		return out, nil
-	}
-	tree, err := typedTree(out)
-	if err != nil {
-		return nil, fmt.Errorf("r4: marshal %s: %w", r.ResourceType(), err)
-	}
-	var merged any = tree
-	if rest != nil {
-		merged = applyDelta(tree, rest)
-	}
-	out, err = writeTree(out[:0], merged)
-	if err != nil {
-		return nil, fmt.Errorf("r4: marshal %s: %w", r.ResourceType(), err)
-	}
-	return out, nil
 }
 
 // typedTree parses encoder output and prunes its empties.
@@ -112,19 +90,20 @@ func typedTree(out []byte) (*object, error) {
 // validate codes, cardinalities or invariants beyond that: that is the
 // validator's job.
 func Unmarshal(data []byte) (Resource, error) {
-	r, err := decodeResource(data)
+	r, err := decodeResource(data, false)
 	if err != nil {
 		return nil, fmt.Errorf("r4: unmarshal: %w", err)
 	}
 	return r, nil
 }
 
-// decodeResource dispatches on resourceType.
-func decodeResource(data []byte) (Resource, error) {
+// decodeResource dispatches on resourceType. nested is true for a resource
+// inside another one.
+func decodeResource(data []byte, nested bool) (Resource, error) {
 	// Fast path for ivbridge's own output, which starts with the resourceType.
 	if name, ok := leadingResourceType(data); ok {
 		if r := newTyped(name); r != nil {
-			if err := decodeTypedLossless(r, data, nil); err != nil {
+			if err := decodeTypedLossless(r, data, nil, nested); err != nil {
 				return nil, err
 			}
 			return r, nil
@@ -146,7 +125,7 @@ func decodeResource(data []byte) (Resource, error) {
 	if r == nil {
 		return &Generic{tree: o}, nil
 	}
-	if err := decodeTypedLossless(r, data, o); err != nil {
+	if err := decodeTypedLossless(r, data, o, nested); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -154,7 +133,7 @@ func decodeResource(data []byte) (Resource, error) {
 
 // decodeInto is UnmarshalJSON of the typed resources.
 func decodeInto(r typedResource, data []byte) error {
-	if err := decodeTypedLossless(r, data, nil); err != nil {
+	if err := decodeTypedLossless(r, data, nil, false); err != nil {
 		return fmt.Errorf("r4: unmarshal %s: %w", r.ResourceType(), err)
 	}
 	return nil
@@ -170,19 +149,68 @@ func decodeInto(r typedResource, data []byte) error {
 // (A successful decoding never needs the retry: an escaped code is never
 // mistaken for a valid one.) Nested resources are then decoded from the
 // re-written bytes, so the retry happens at most once per nesting level.
-func decodeTypedLossless(r typedResource, data []byte, orig *object) error {
+//
+// A nested resource (nested is true) whose input is exactly its typed
+// encoding keeps that encoding while its parent checks its own: the parent's
+// encoding then copies it instead of encoding the nested resource again.
+// The parent forgets it before returning, since mapping code may change the
+// resource afterwards.
+func decodeTypedLossless(r typedResource, data []byte, orig *object, nested bool) error {
 	r.reset()
-	decErr := r.decodeTyped(data)
-	var out []byte // r's typed encoding
-	if decErr == nil {
+	var decErr error
+	strict := false
+	if orig == nil {
 		var err error
-		if out, err = marshalTyped(r); err != nil {
+		if strict, err = decodeStrict(r, data); err != nil {
 			return err
 		}
+	}
+	if !strict {
+		r.reset()
+		decErr = r.decodeTyped(data)
+	}
+	defer clearNestedRaw(r)
+	var out []byte // r's typed encoding
+	if decErr == nil {
+		// The encoding is only compared (and parsed into a tree, which
+		// copies what it keeps), so it is written into a reused buffer.
+		bp := scratch.Get().(*[]byte)
+		defer func() {
+			if cap(*bp) <= maxPooled {
+				scratch.Put(bp)
+			}
+		}()
+		var err error
+		out, err = appendTyped((*bp)[:0], r)
+		if err != nil && strict {
+			// decodeStrict does not validate (e.g. a number literal 01):
+			// let encoding/json say what is wrong.
+			clearNestedRaw(r)
+			r.reset()
+			strict = false
+			out, err = nil, nil
+			if decErr = r.decodeTyped(data); decErr == nil {
+				out, err = appendTyped((*bp)[:0], r)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if out != nil {
+			*bp = out
+		}
 		// Fast path: ivbridge's own output is exactly its typed encoding.
-		if orig == nil && bytes.Equal(out, bytes.TrimSpace(data)) {
+		if in := bytes.TrimSpace(data); decErr == nil && orig == nil && bytes.Equal(out, in) {
+			if nested {
+				// data outlives the parent's reading (it is part of the
+				// parent's input), and equals the encoding.
+				*r.rawPtr() = in
+			}
 			return nil
 		}
+		// Otherwise (also after decodeStrict, whose result encoding/json
+		// would give too: no member it read can differ) the delta is
+		// worked out below.
 	}
 	if orig == nil {
 		v, err := parseTree(data)
@@ -285,13 +313,22 @@ func (l *resourceList) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		return nil
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		return err
+	// encoding/json has validated data already (it checks its whole input
+	// before calling any UnmarshalJSON), so an array is only split here.
+	raws, ok := splitArray(data)
+	if !ok {
+		var elems []json.RawMessage // not an array: encoding/json says why
+		if err := json.Unmarshal(data, &elems); err != nil {
+			return err
+		}
+		raws = make([][]byte, len(elems))
+		for i, e := range elems {
+			raws[i] = e
+		}
 	}
 	out := make([]Resource, len(raws))
 	for i, raw := range raws {
-		r, err := decodeResource(raw)
+		r, err := decodeResource(raw, true)
 		if err != nil {
 			return fmt.Errorf("contained[%d]: %w", i, err)
 		}
@@ -309,7 +346,7 @@ func (f *resourceField) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		return nil
 	}
-	r, err := decodeResource(data)
+	r, err := decodeResource(data, true)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import "strings"
 // field, elements of other FHIR versions, number literals an int field would
 // normalise, members samply always writes) is recorded as a delta on the
 // resource. Marshal re-applies the delta to the typed encoding. A resource
-// built in code has no delta and is encoded by encoding/json alone.
+// built in code has no delta and is encoded by the codec's encoder alone.
 //
 // The delta is written against the typed encoding as it was when the resource
 // was read, and every operation checks that this is still the value it finds

@@ -39,10 +39,20 @@
 // # Codec
 //
 // Marshal writes resourceType first and never writes an empty object, array or
-// string, or null (FHIR ele-1), whatever zero values the structs hold. For a
-// resource built in code it costs one encoding/json encoding plus a scan of
-// the output (needsRewrite); only when that finds an empty value is the output
-// re-parsed and pruned.
+// string, or null (FHIR ele-1), whatever zero values the structs hold. The
+// codec has its own reflection-driven encoder (encode.go) that writes the
+// bytes encoding/json would write but leaves empties out as it goes, and
+// appends nested resources (contained, Bundle entries) straight into their
+// parent's buffer; only a resource read with unmodelled content, or a string
+// needing a \u00XX escape, goes through the ordered tree (parse, prune,
+// re-apply the delta, write).
+//
+// Unmarshal of ivbridge's own output (compact, resourceType first) reads the
+// typed fields in one pass (decode.go) instead of through encoding/json, and
+// accepts the result only when re-encoding it gives the input byte for byte;
+// anything else is read with encoding/json as below. A nested resource that
+// passed that check lends its bytes to its parent's check, so a Bundle is
+// encoded once to be verified, not once per nesting level.
 //
 // Unmarshal is lossless: whatever the struct does not model (primitive
 // extensions like _birthDate, extensions inside samply datatypes that drop

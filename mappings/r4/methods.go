@@ -43,6 +43,12 @@ func (r *Patient) reset() { *r = Patient{} }
 
 func (r *Patient) restPtr() **delta { return &r.rest }
 
+func (r *Patient) rawPtr() *[]byte { return &r.raw }
+
+func (r *Patient) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "Practitioner".
 func (*Practitioner) ResourceType() string { return "Practitioner" }
 
@@ -80,6 +86,12 @@ func (r *Practitioner) decodeTyped(data []byte) error {
 func (r *Practitioner) reset() { *r = Practitioner{} }
 
 func (r *Practitioner) restPtr() **delta { return &r.rest }
+
+func (r *Practitioner) rawPtr() *[]byte { return &r.raw }
+
+func (r *Practitioner) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "Medication".
 func (*Medication) ResourceType() string { return "Medication" }
@@ -119,6 +131,12 @@ func (r *Medication) reset() { *r = Medication{} }
 
 func (r *Medication) restPtr() **delta { return &r.rest }
 
+func (r *Medication) rawPtr() *[]byte { return &r.raw }
+
+func (r *Medication) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "MedicationRequest".
 func (*MedicationRequest) ResourceType() string { return "MedicationRequest" }
 
@@ -156,6 +174,12 @@ func (r *MedicationRequest) decodeTyped(data []byte) error {
 func (r *MedicationRequest) reset() { *r = MedicationRequest{} }
 
 func (r *MedicationRequest) restPtr() **delta { return &r.rest }
+
+func (r *MedicationRequest) rawPtr() *[]byte { return &r.raw }
+
+func (r *MedicationRequest) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "MedicationAdministration".
 func (*MedicationAdministration) ResourceType() string { return "MedicationAdministration" }
@@ -195,6 +219,12 @@ func (r *MedicationAdministration) reset() { *r = MedicationAdministration{} }
 
 func (r *MedicationAdministration) restPtr() **delta { return &r.rest }
 
+func (r *MedicationAdministration) rawPtr() *[]byte { return &r.raw }
+
+func (r *MedicationAdministration) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "AdverseEvent".
 func (*AdverseEvent) ResourceType() string { return "AdverseEvent" }
 
@@ -232,6 +262,12 @@ func (r *AdverseEvent) decodeTyped(data []byte) error {
 func (r *AdverseEvent) reset() { *r = AdverseEvent{} }
 
 func (r *AdverseEvent) restPtr() **delta { return &r.rest }
+
+func (r *AdverseEvent) rawPtr() *[]byte { return &r.raw }
+
+func (r *AdverseEvent) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "AllergyIntolerance".
 func (*AllergyIntolerance) ResourceType() string { return "AllergyIntolerance" }
@@ -271,6 +307,12 @@ func (r *AllergyIntolerance) reset() { *r = AllergyIntolerance{} }
 
 func (r *AllergyIntolerance) restPtr() **delta { return &r.rest }
 
+func (r *AllergyIntolerance) rawPtr() *[]byte { return &r.raw }
+
+func (r *AllergyIntolerance) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "Condition".
 func (*Condition) ResourceType() string { return "Condition" }
 
@@ -308,6 +350,12 @@ func (r *Condition) decodeTyped(data []byte) error {
 func (r *Condition) reset() { *r = Condition{} }
 
 func (r *Condition) restPtr() **delta { return &r.rest }
+
+func (r *Condition) rawPtr() *[]byte { return &r.raw }
+
+func (r *Condition) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "Observation".
 func (*Observation) ResourceType() string { return "Observation" }
@@ -347,6 +395,12 @@ func (r *Observation) reset() { *r = Observation{} }
 
 func (r *Observation) restPtr() **delta { return &r.rest }
 
+func (r *Observation) rawPtr() *[]byte { return &r.raw }
+
+func (r *Observation) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "Encounter".
 func (*Encounter) ResourceType() string { return "Encounter" }
 
@@ -384,6 +438,12 @@ func (r *Encounter) decodeTyped(data []byte) error {
 func (r *Encounter) reset() { *r = Encounter{} }
 
 func (r *Encounter) restPtr() **delta { return &r.rest }
+
+func (r *Encounter) rawPtr() *[]byte { return &r.raw }
+
+func (r *Encounter) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "DetectedIssue".
 func (*DetectedIssue) ResourceType() string { return "DetectedIssue" }
@@ -423,6 +483,12 @@ func (r *DetectedIssue) reset() { *r = DetectedIssue{} }
 
 func (r *DetectedIssue) restPtr() **delta { return &r.rest }
 
+func (r *DetectedIssue) rawPtr() *[]byte { return &r.raw }
+
+func (r *DetectedIssue) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "Provenance".
 func (*Provenance) ResourceType() string { return "Provenance" }
 
@@ -460,6 +526,12 @@ func (r *Provenance) decodeTyped(data []byte) error {
 func (r *Provenance) reset() { *r = Provenance{} }
 
 func (r *Provenance) restPtr() **delta { return &r.rest }
+
+func (r *Provenance) rawPtr() *[]byte { return &r.raw }
+
+func (r *Provenance) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // ResourceType returns "OperationOutcome".
 func (*OperationOutcome) ResourceType() string { return "OperationOutcome" }
@@ -499,6 +571,12 @@ func (r *OperationOutcome) reset() { *r = OperationOutcome{} }
 
 func (r *OperationOutcome) restPtr() **delta { return &r.rest }
 
+func (r *OperationOutcome) rawPtr() *[]byte { return &r.raw }
+
+func (r *OperationOutcome) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
+
 // ResourceType returns "Bundle".
 func (*Bundle) ResourceType() string { return "Bundle" }
 
@@ -521,13 +599,11 @@ func (r *Bundle) encodeTyped(enc *json.Encoder) error {
 	}{"Bundle", (*bundleFields)(r)})
 }
 
-func (r *Bundle) decodeTyped(data []byte) error {
-	return json.Unmarshal(data, (*bundleFields)(r))
-}
-
 func (r *Bundle) reset() { *r = Bundle{} }
 
 func (r *Bundle) restPtr() **delta { return &r.rest }
+
+func (r *Bundle) rawPtr() *[]byte { return &r.raw }
 
 // ResourceType returns "Parameters".
 func (*Parameters) ResourceType() string { return "Parameters" }
@@ -558,6 +634,8 @@ func (r *Parameters) decodeTyped(data []byte) error {
 func (r *Parameters) reset() { *r = Parameters{} }
 
 func (r *Parameters) restPtr() **delta { return &r.rest }
+
+func (r *Parameters) rawPtr() *[]byte { return &r.raw }
 
 // ResourceType returns "CapabilityStatement".
 func (*CapabilityStatement) ResourceType() string { return "CapabilityStatement" }
@@ -596,6 +674,12 @@ func (r *CapabilityStatement) decodeTyped(data []byte) error {
 func (r *CapabilityStatement) reset() { *r = CapabilityStatement{} }
 
 func (r *CapabilityStatement) restPtr() **delta { return &r.rest }
+
+func (r *CapabilityStatement) rawPtr() *[]byte { return &r.raw }
+
+func (r *CapabilityStatement) visitNested(f func(*Resource) error) error {
+	return visitList(r.Contained, "contained", f)
+}
 
 // newTyped returns a new empty typed resource for a resourceType, or nil when the type has no typed struct.
 func newTyped(resourceType string) typedResource {

@@ -40,6 +40,7 @@ type Patient struct {
 	Link                 []PatientLink          `json:"link,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // PatientContact is the backbone element Patient.contact.
@@ -96,6 +97,7 @@ type Practitioner struct {
 	Communication     []fhir.CodeableConcept      `json:"communication,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // PractitionerQualification is the backbone element Practitioner.qualification.
@@ -129,6 +131,7 @@ type Medication struct {
 	Batch             *MedicationBatch       `json:"batch,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // MedicationIngredient is the backbone element Medication.ingredient.
@@ -197,6 +200,7 @@ type MedicationRequest struct {
 	EventHistory              []fhir.Reference                  `json:"eventHistory,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // MedicationRequestDispenseRequest is the backbone element MedicationRequest.dispenseRequest.
@@ -265,6 +269,7 @@ type MedicationAdministration struct {
 	EventHistory              []fhir.Reference                    `json:"eventHistory,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // MedicationAdministrationPerformer is the backbone element MedicationAdministration.performer.
@@ -322,6 +327,7 @@ type AdverseEvent struct {
 	Study                 []fhir.Reference            `json:"study,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // AdverseEventSuspectEntity is the backbone element AdverseEvent.suspectEntity.
@@ -376,6 +382,7 @@ type AllergyIntolerance struct {
 	Reaction           []AllergyIntoleranceReaction `json:"reaction,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // AllergyIntoleranceReaction is the backbone element AllergyIntolerance.reaction.
@@ -429,6 +436,7 @@ type Condition struct {
 	Note               []fhir.Annotation      `json:"note,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // ConditionStage is the backbone element Condition.stage.
@@ -499,6 +507,7 @@ type Observation struct {
 	Component            []ObservationComponent      `json:"component,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // ObservationReferenceRange is the backbone element Observation.referenceRange.
@@ -571,6 +580,7 @@ type Encounter struct {
 	PartOf            *fhir.Reference           `json:"partOf,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // EncounterStatusHistory is the backbone element Encounter.statusHistory.
@@ -663,6 +673,7 @@ type DetectedIssue struct {
 	Mitigation         []DetectedIssueMitigation `json:"mitigation,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // DetectedIssueEvidence is the backbone element DetectedIssue.evidence.
@@ -707,6 +718,7 @@ type Provenance struct {
 	Signature         []fhir.Signature       `json:"signature,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // ProvenanceAgent is the backbone element Provenance.agent.
@@ -743,6 +755,7 @@ type OperationOutcome struct {
 	Issue             []OperationOutcomeIssue `json:"issue,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // OperationOutcomeIssue is the backbone element OperationOutcome.issue.
@@ -773,6 +786,7 @@ type Bundle struct {
 	Signature     *fhir.Signature  `json:"signature,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // BundleLink is the backbone element Bundle.link.
@@ -840,6 +854,7 @@ type Parameters struct {
 	Parameter     []ParametersParameter `json:"parameter,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // ParametersParameter is the backbone element Parameters.parameter.
@@ -940,6 +955,7 @@ type CapabilityStatement struct {
 	Document            []CapabilityStatementDocument      `json:"document,omitempty"`
 
 	rest *delta // what the typed fields do not model; see delta.go
+	raw  []byte // own verified encoding, only while the parent resource is being read; see nested.go
 }
 
 // CapabilityStatementSoftware is the backbone element CapabilityStatement.software.

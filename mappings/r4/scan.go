@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 )
 
-// needsRewrite is the fast-path check on encoder output of typed structs
-// (compact JSON): false means there is certainly nothing to prune and nothing
-// to re-escape, so Marshal can return the encoder's bytes as they are. It
+// needsRewrite is the check on JSON the codec's encoder did not write itself
+// (what a json.Marshaler of samply returns, values of kinds the encoder hands
+// to encoding/json; see appendChecked): false means there is certainly nothing
+// to prune and nothing to re-escape. It
 // looks for the pairs {} and [] (empty object or array), "" (in compact JSON
 // two adjacent quotes are an empty string, or an escaped quote ending a
 // string: a harmless false positive), :n (null as a member value, the only
