@@ -22,7 +22,7 @@ const benchRecords = 10000
 
 // benchWorkers is the syncer's worker count in the benchmark, and the
 // ceiling's number of concurrent clients.
-var benchWorkers = 16
+var benchWorkers = 8
 
 // benchTemplate builds, once, a store directory holding benchRecords
 // patient records waiting in the outbox; each run copies it.

@@ -95,45 +95,31 @@ func (j *job) failWith(f *failure) {
 	}
 }
 
-// worker claims and pushes batches until ctx ends.
-func (s *Syncer) worker(ctx context.Context, owner string) {
-	for ctx.Err() == nil {
-		items, err := s.st.ClaimOutbox(ctx, owner, s.cfg.ClaimLimit, s.cfg.Lease)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("claiming outbox entries", "error", err.Error())
-			}
-			s.sleep(ctx, s.cfg.Idle)
-			continue
-		}
-		if len(items) == 0 {
-			s.sleep(ctx, s.cfg.Idle)
-			continue
-		}
-		s.PushBatch(ctx, items, time.Now().Add(s.cfg.Lease-s.cfg.LeaseMargin))
-	}
-}
-
-func (s *Syncer) sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-s.wake:
-	case <-t.C:
-	}
-}
-
 // PushBatch writes claimed outbox entries to the upstream and settles each
 // one in the store (complete, retry later, or dead letter). Writes stop at
 // deadline (the claim's lease end minus a margin); entries not finished by
 // then are released for a retry. It waits for the upstream's capabilities.
 func (s *Syncer) PushBatch(ctx context.Context, items []store.OutboxItem, deadline time.Time) {
+	jobs := s.push(ctx, items, deadline)
+	if jobs == nil {
+		return
+	}
+	// Settle with a context of its own: the claim's deadline may have
+	// passed, and a shutdown should still release what it holds.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer scancel()
+	s.settleAll(sctx, jobs)
+}
+
+// push writes claimed outbox entries to the upstream and returns their
+// jobs, each either done or failed, for settleAll; nil when it released
+// the entries unwritten (a shutdown before the capabilities were read).
+func (s *Syncer) push(ctx context.Context, items []store.OutboxItem, deadline time.Time) []*job {
 	select {
 	case <-s.ready:
 	case <-ctx.Done():
 		s.releaseAll(items, "shutting down")
-		return
+		return nil
 	}
 	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -160,12 +146,7 @@ func (s *Syncer) PushBatch(ctx context.Context, items []store.OutboxItem, deadli
 	} else {
 		s.pushBundles(wctx, ops, mode)
 	}
-
-	// Settle with a context of its own: the claim's deadline may have
-	// passed, and a shutdown should still release what it holds.
-	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer scancel()
-	s.settleAll(sctx, jobs)
+	return jobs
 }
 
 // OutboxBatchLoader is an optional store capability: for each record

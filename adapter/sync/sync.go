@@ -1,9 +1,11 @@
 // Package sync moves accepted clinic records to the upstream FHIR server
 // and pulls the upstream's medication orders back.
 //
-// Push: N workers claim outbox entries with leases (the store hands out
-// at most one entry per patient at a time, oldest first, and holds back a
-// patient whose earlier entry is dead-lettered). Each entry's current FHIR
+// Push: a dispatcher claims outbox entries with leases (the store hands
+// out at most one entry per patient at a time, oldest first, and holds
+// back a patient whose earlier entry is dead-lettered), several batches in
+// one claim, and completes the batches N workers have pushed, several in
+// one transaction; the workers only talk to the upstream. Each entry's current FHIR
 // projection is written with PUT Type/id — the ids are deterministic
 // (UUIDv5 of the clinic id), so a write is idempotent and a retry, a
 // re-push after a crash, or a partly applied transaction repeated in full
@@ -77,11 +79,13 @@ type Config struct {
 	// Namespace is the clinic identifier namespace (translate.Config
 	// .Namespace): identifiers and extensions under it are ivbridge's.
 	Namespace string
-	// Workers is the number of concurrent push workers [8]. More workers
-	// overlap the store's work with the upstream's: 16 measured best
-	// against the Medplum test upstream (see BenchmarkPush).
+	// Workers is the number of concurrent push workers [8]. They only
+	// write to the upstream (the dispatcher does the store's work); 8
+	// measured best against the Medplum test upstream, better than 4 or
+	// 16 (see BenchmarkPush).
 	Workers int
-	// ClaimLimit is how many outbox entries a worker claims at once [100].
+	// ClaimLimit is how many outbox entries a worker pushes at once
+	// [100]; the dispatcher claims up to a few such batches in one go.
 	ClaimLimit int
 	// Lease is how long a claim is held [60s]: after a crash, its entries
 	// are claimed again this long after they were taken. A worker stops
@@ -262,13 +266,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 		return err
 	}
 	var wg stdsync.WaitGroup
-	for i := range s.cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.worker(ctx, fmt.Sprintf("%s/w%d", s.cfg.Owner, i))
-		}()
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runPush(ctx)
+	}()
 	if s.pull != nil && s.cfg.PullInterval > 0 {
 		wg.Add(1)
 		go func() {

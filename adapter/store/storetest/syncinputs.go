@@ -119,7 +119,21 @@ func RunSyncInputs(t *testing.T, open Opener) {
 		many = append(many, id)
 		manyKinds = append(manyKinds, clinic.KindPatient)
 	}
-	gotRes, _, err = sr.SyncInputs(ctx, manyKinds, many)
+	// Complete them all in one batch (several statements of each kind).
+	if bc, ok := s.(BatchCompleter); ok {
+		clock.Advance(2 * time.Hour) // patient/B's retry is due again
+		items := claim(t, s, "w", 2000, time.Minute)
+		seqs := make([]int64, len(items))
+		dss := make([][]store.Delivery, len(items))
+		for i, it := range items {
+			seqs[i] = it.Seq
+			dss[i] = []store.Delivery{{Type: "Patient", ID: "p-" + it.ID, UpstreamID: "u-" + it.ID, UpstreamVersion: "1"}}
+		}
+		if err := bc.CompleteOutboxBatch(ctx, seqs, dss); err != nil {
+			t.Fatalf("CompleteOutboxBatch of %d: %v", len(seqs), err)
+		}
+	}
+	gotRes, gotStates, err = sr.SyncInputs(ctx, manyKinds, many)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +141,13 @@ func RunSyncInputs(t *testing.T, open Opener) {
 		if want := boolInt(i%3 == 0); len(rs) != want || want == 1 && rs[0].ID != "p-"+many[i] {
 			t.Fatalf("record %s: %d resources %v, want %d", many[i], len(rs), resourceKeys(rs), want)
 		}
+		if _, ok := s.(BatchCompleter); ok && i%3 == 0 {
+			if st := gotStates[i]; st.SyncedVersion != 1 || len(st.Deliveries) != 1 || st.Deliveries[0].UpstreamID != "u-"+many[i] {
+				t.Fatalf("record %s: sync state %+v after the batch completion", many[i], st)
+			}
+		}
 	}
+	checkSyncInputs(t, s, sr, manyKinds[:300], many[:300])
 }
 
 // checkSyncInputs compares SyncInputs with ResourcesOf and GetSyncState

@@ -12,9 +12,14 @@ import (
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
-// completeChunk bounds the entries of one multi-row statement of a batch
-// completion (the sync state upsert binds six values per record).
-const completeChunk = 500
+// completeChunk bounds the entries of one IN list of a batch completion.
+const completeChunk = 512
+
+// upsertChunk bounds the records of one sync state upsert: five bound
+// values each, and the SQLite driver looks each parameter up by name in a
+// list as long as the statement's, so very long statements cost more per
+// value than a few shorter ones.
+const upsertChunk = 64
 
 // completeBatch completes the entries seqs (deliveries[i] belongs to
 // seqs[i]) inside q, with the outcome of complete called on each in seq
@@ -45,7 +50,7 @@ func (s *Store) completeBatch(ctx context.Context, q Querier, seqs []int64, deli
 		chunk := sorted[start:min(start+completeChunk, len(sorted))]
 		a := &args{}
 		rows, err := q.Query(ctx, `SELECT seq, kind, record_id, version, patient_id, state FROM outbox
-WHERE seq IN (`+addList(a, chunk)+`)`, a.vals...)
+WHERE seq IN (`+addList(a, padded(chunk))+`)`, a.vals...)
 		if err != nil {
 			return fmt.Errorf("read outbox entries: %w", err)
 		}
@@ -112,7 +117,7 @@ WHERE seq IN (`+addList(a, chunk)+`)`, a.vals...)
 		a := &args{}
 		done := a.add(now)
 		updated, err := queryAll(ctx, q, scanInt64, `UPDATE outbox SET state = 'done', done_us = `+done+`,
-lease_owner = '', lease_until_us = 0, last_error = '' WHERE seq IN (`+addList(a, chunk)+`) AND state = 'pending'
+lease_owner = '', lease_until_us = 0, last_error = '' WHERE seq IN (`+addList(a, padded(chunk))+`) AND state = 'pending'
 RETURNING seq`, a.vals...)
 		if err != nil {
 			return fmt.Errorf("update outbox entries: %w", err)
@@ -153,9 +158,14 @@ RETURNING seq`, a.vals...)
 		states[src] = st
 	}
 
-	for start := 0; start < len(recs); start += completeChunk {
-		chunk := recs[start:min(start+completeChunk, len(recs))]
+	// Upserts of power-of-two sizes, so a few statement shapes serve
+	// every batch size and stay prepared.
+	for start := 0; start < len(recs); {
+		n := pow2Floor(min(len(recs)-start, upsertChunk))
+		chunk := recs[start : start+n]
+		start += n
 		a := &args{}
+		at := a.add(now)
 		vals := make([]string, len(chunk))
 		for i, r := range chunk {
 			st := states[r]
@@ -164,7 +174,7 @@ RETURNING seq`, a.vals...)
 				return fmt.Errorf("encode deliveries: %w", err)
 			}
 			vals[i] = "(" + a.add(string(r.kind)) + ", " + a.add(r.id) + ", " + a.add(st.SyncedVersion) + ", " +
-				a.add(string(b)) + ", " + a.add(now) + ", '')"
+				a.add(string(b)) + ", " + at + ", '')"
 		}
 		if _, err := q.Exec(ctx, `INSERT INTO sync_state (kind, id, synced_version, deliveries, last_attempt_us, last_error)
 VALUES `+strings.Join(vals, ", ")+`
@@ -174,4 +184,33 @@ last_attempt_us = excluded.last_attempt_us, last_error = ''`, a.vals...); err !=
 		}
 	}
 	return nil
+}
+
+// padded returns vals lengthened to the next power of two by repeating
+// its last value, for an IN list: the list means the same, and a few
+// statement shapes serve every length, so they stay prepared instead of
+// being parsed anew for each batch.
+func padded[T any](vals []T) []T {
+	if len(vals) == 0 {
+		return vals
+	}
+	n := 1
+	for n < len(vals) {
+		n *= 2
+	}
+	out := make([]T, n)
+	copy(out, vals)
+	for i := len(vals); i < n; i++ {
+		out[i] = vals[len(vals)-1]
+	}
+	return out
+}
+
+// pow2Floor is the largest power of two not above n (n >= 1).
+func pow2Floor(n int) int {
+	p := 1
+	for p*2 <= n {
+		p *= 2
+	}
+	return p
 }

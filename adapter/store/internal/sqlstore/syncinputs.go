@@ -12,7 +12,7 @@ import (
 // syncInputsChunk bounds the ids of one IN list: a whole claim fits in
 // one statement per kind, well within both databases' limits on bound
 // parameters (SQLite 32766, PostgreSQL 65535).
-const syncInputsChunk = 500
+const syncInputsChunk = 512
 
 // SyncInputs reads what the push needs of many records at once: for each
 // record (kinds[i], ids[i]), its current, not deleted resources in the
@@ -87,7 +87,7 @@ func readResourcesOf(ctx context.Context, q Querier, kind clinic.Kind, ids []str
 	a := &args{}
 	k := a.add(string(kind))
 	rows, err := queryAll(ctx, q, scanResource, `SELECT `+resourceCols+` FROM resources
-WHERE source_kind = `+k+` AND source_id IN (`+addList(a, ids)+`) AND deleted = 0
+WHERE source_kind = `+k+` AND source_id IN (`+addList(a, padded(ids))+`) AND deleted = 0
 ORDER BY source_id, ord, type, id`, a.vals...)
 	if err != nil {
 		return fmt.Errorf("read resources of %d %s records: %w", len(ids), kind, err)
@@ -105,7 +105,7 @@ func readSyncStates(ctx context.Context, q Querier, kind clinic.Kind, ids []stri
 	a := &args{}
 	k := a.add(string(kind))
 	rows, err := q.Query(ctx, `SELECT id, synced_version, deliveries, last_attempt_us, last_error FROM sync_state
-WHERE kind = `+k+` AND id IN (`+addList(a, ids)+`)`, a.vals...)
+WHERE kind = `+k+` AND id IN (`+addList(a, padded(ids))+`)`, a.vals...)
 	if err != nil {
 		return fmt.Errorf("read sync states of %d %s records: %w", len(ids), kind, err)
 	}
