@@ -200,7 +200,7 @@ func Build(cfg config.Serve, st store.Store, toks *auth.Tokens, log *slog.Logger
 			return nil, err
 		}
 		upAllergies = safety.CachedUpstreamAllergies(upstreamAllergies(up), time.Minute, time.Now)
-		svc.Syncer, err = ivsync.New(ivsync.Config{Namespace: tr.Namespace(), Logger: log}, st, up,
+		svc.Syncer, err = ivsync.New(ivsync.Config{Namespace: tr.Namespace(), Logger: log, Validator: validator}, st, up,
 			projection.Puller{P: projection.New(tr, validator)})
 		if err != nil {
 			return nil, err

@@ -103,3 +103,54 @@ func TestConflictGivesUp(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestInvalidMergeIsNotSent: the upstream holds something the clinic
+// doesn't own and that isn't valid R4 (Medplum accepts a bad code in a
+// required binding; address.use must be home, work, temp, old or billing).
+// Re-applying the clinic's version on top of it would send invalid FHIR,
+// so the record is dead-lettered with ivbridge's own OperationOutcome and
+// nothing is written.
+func TestInvalidMergeIsNotSent(t *testing.T) {
+	base := upstreamtest.Start(t)
+	st := openStore(t, t.TempDir())
+	up := newClient(t, base, upstream.Config{})
+	s := newSyncer(t, st, up, sync.Config{Workers: 1})
+	runSyncer(t, s)
+	put(t, st, patientWrite("merge-bad", 1))
+	waitDrained(t, st, 20*time.Second)
+
+	ctx := context.Background()
+	id := fhirID("Patient", "patient", "merge-bad")
+	cur, err := up.Read(ctx, "Patient", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(cur.Body, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["address"] = []any{map[string]any{"use": "holiday", "city": "Springfield"}}
+	body, _ := json.Marshal(m)
+	if _, err := up.Update(ctx, "Patient", id, body, cur.ETag()); err != nil {
+		t.Fatalf("the upstream refused the bad code (the test needs it to accept it): %v", err)
+	}
+
+	put(t, st, patientWrite("merge-bad", 2))
+	s.Notify()
+	waitDrained(t, st, 20*time.Second)
+	dls, err := st.ListDeadLetters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dls) != 1 || !bytes.Contains([]byte(dls[0].Reason), []byte("not valid R4")) ||
+		!bytes.Contains(dls[0].Outcome, []byte("OperationOutcome")) || !bytes.Contains(dls[0].Outcome, []byte("address")) {
+		t.Fatalf("dead letters = %+v, want one naming the invalid merge with an OperationOutcome about address", dls)
+	}
+	got, err := up.Read(ctx, "Patient", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(got.Body, []byte("Version2")) {
+		t.Errorf("the invalid merge was sent: %s", got.Body)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/ivbridge/ivbridge/adapter/store/sqlite"
 	"github.com/ivbridge/ivbridge/adapter/sync"
 	"github.com/ivbridge/ivbridge/adapter/upstream"
+	"github.com/ivbridge/ivbridge/conformance"
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
@@ -113,6 +114,9 @@ func newClient(t testing.TB, base string, cfg upstream.Config) *upstream.Client 
 	return c
 }
 
+// sharedValidator is built once: loading the R4 tables costs ~40 ms.
+var sharedValidator = conformance.NewValidator()
+
 func newSyncer(t testing.TB, st store.Store, up *upstream.Client, cfg sync.Config) *sync.Syncer {
 	t.Helper()
 	cfg.Namespace = testNS
@@ -128,6 +132,9 @@ func newSyncer(t testing.TB, st store.Store, up *upstream.Client, cfg sync.Confi
 	if cfg.PullInterval == 0 {
 		cfg.PullInterval = -1
 	}
+	// As in serve: what the sync builds itself (conflict merges) must be
+	// valid R4 before it is sent.
+	cfg.Validator = sharedValidator
 	s, err := sync.New(cfg, st, up, nil)
 	if err != nil {
 		t.Fatal(err)

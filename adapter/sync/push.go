@@ -14,6 +14,7 @@ import (
 
 	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/adapter/upstream"
+	"github.com/ivbridge/ivbridge/conformance"
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
@@ -401,6 +402,17 @@ func retryableServerStatus(code int) bool {
 
 // classify turns a write error into a job failure.
 func classify(err error) *failure {
+	// A conflict re-applying could not resolve is the record's for good,
+	// whatever its cause: the upstream's 412s, a merge that failed, or a
+	// merge that is not valid R4.
+	var ce *conflictError
+	if errors.As(err, &ce) {
+		outcome := ce.outcome
+		if outcome == nil {
+			outcome = upstream.OutcomeOf(err)
+		}
+		return &failure{permanent: true, reason: err.Error(), outcome: outcome}
+	}
 	f := &failure{reason: err.Error(), outcome: upstream.OutcomeOf(err), retryAfter: upstream.RetryAfterOf(err)}
 	var te *upstream.TokenError
 	var se *upstream.StatusError
@@ -747,6 +759,12 @@ func (s *Syncer) resolveConflict(ctx context.Context, o *op) error {
 			if merr != nil {
 				return &conflictError{typ: o.typ, reason: merr.Error()}
 			}
+			if s.cfg.Validator != nil {
+				if issues := s.cfg.Validator.Validate(merged); conformance.HasErrors(issues) {
+					return &conflictError{typ: o.typ, outcome: conformance.OperationOutcome(issues),
+						reason: "the clinic's version merged with the upstream's is not valid R4; not sent"}
+				}
+			}
 			version := cur.ETag()
 			if version == "" {
 				version = versionOf(cur.Body)
@@ -771,6 +789,9 @@ type conflictError struct {
 	typ    string
 	reason string
 	cause  error
+	// outcome is an OperationOutcome of ivbridge's own, when the refusal
+	// is not the upstream's.
+	outcome []byte
 }
 
 func (e *conflictError) Error() string {
@@ -783,10 +804,6 @@ func classifyPrepare(err error) *failure {
 	var we *waitError
 	if errors.As(err, &we) {
 		return &failure{reason: err.Error()}
-	}
-	var ce *conflictError
-	if errors.As(err, &ce) {
-		return &failure{permanent: true, reason: err.Error(), outcome: upstream.OutcomeOf(err)}
 	}
 	return classify(err)
 }

@@ -63,6 +63,7 @@ import (
 
 	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/adapter/upstream"
+	"github.com/ivbridge/ivbridge/conformance"
 )
 
 // Write modes, chosen from the upstream's CapabilityStatement unless
@@ -79,6 +80,12 @@ type Config struct {
 	// Namespace is the clinic identifier namespace (translate.Config
 	// .Namespace): identifiers and extensions under it are ivbridge's.
 	Namespace string
+	// Validator checks what the sync writes that it built itself (the
+	// merge of the clinic's version with the upstream's after a
+	// conflict) before it is sent; nil sends it unchecked. A merge that
+	// is not valid R4 is dead-lettered with the validator's
+	// OperationOutcome, never sent.
+	Validator *conformance.Validator
 	// Workers is the number of concurrent push workers [8]. They only
 	// write to the upstream (the dispatcher does the store's work); 8
 	// measured best against the Medplum test upstream, better than 4 or

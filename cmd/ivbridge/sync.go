@@ -175,8 +175,9 @@ _KEY_ALG RS384|ES384) for OAuth 2 client credentials; IVBRIDGE_UPSTREAM_SCOPES.`
 			if err != nil {
 				return err
 			}
-			cfg.Namespace, cfg.Mode, cfg.Logger = tr.Namespace(), mode, log
-			s, err := ivsync.New(cfg, st, up, projection.Puller{P: projection.New(tr, conformance.NewValidator())})
+			validator := conformance.NewValidator()
+			cfg.Namespace, cfg.Mode, cfg.Logger, cfg.Validator = tr.Namespace(), mode, log, validator
+			s, err := ivsync.New(cfg, st, up, projection.Puller{P: projection.New(tr, validator)})
 			if err != nil {
 				return err
 			}
