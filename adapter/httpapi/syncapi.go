@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
+	ivsync "github.com/ivbridge/ivbridge/adapter/sync"
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
@@ -56,27 +56,6 @@ func (s *Server) syncStatus(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// DeadLetterView is one dead letter as GET /sync/v1/dead-letters lists it.
-type DeadLetterView struct {
-	ID        int64           `json:"id"`
-	Seq       int64           `json:"seq,omitempty"`
-	Kind      string          `json:"kind,omitempty"`
-	RecordID  string          `json:"record_id,omitempty"`
-	Version   int             `json:"version,omitempty"`
-	PatientID string          `json:"patient_id,omitempty"`
-	Reason    string          `json:"reason"`
-	Outcome   json.RawMessage `json:"outcome,omitempty"`
-	Payload   json.RawMessage `json:"payload,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
-}
-
-func rawJSON(b []byte) json.RawMessage {
-	if len(b) == 0 || !json.Valid(b) {
-		return nil
-	}
-	return json.RawMessage(b)
-}
-
 // deadLetters handles GET /sync/v1/dead-letters.
 func (s *Server) deadLetters(c *gin.Context) {
 	ds, err := s.cfg.Store.ListDeadLetters(c.Request.Context())
@@ -84,15 +63,11 @@ func (s *Server) deadLetters(c *gin.Context) {
 		s.internal(c, fmt.Errorf("list dead letters: %w", err))
 		return
 	}
-	out := make([]DeadLetterView, 0, len(ds))
+	out := ivsync.DeadLetterList{DeadLetters: make([]ivsync.DeadLetterView, 0, len(ds))}
 	for _, d := range ds {
-		out = append(out, DeadLetterView{
-			ID: d.ID, Seq: d.Seq, Kind: string(d.Kind), RecordID: d.RecordID, Version: d.Version,
-			PatientID: d.PatientID, Reason: d.Reason, Outcome: rawJSON(d.Outcome), Payload: rawJSON(d.Payload),
-			CreatedAt: d.CreatedAt,
-		})
+		out.DeadLetters = append(out.DeadLetters, ivsync.ViewDeadLetter(d))
 	}
-	c.JSON(http.StatusOK, gin.H{"dead_letters": out})
+	c.JSON(http.StatusOK, out)
 }
 
 // replayDeadLetter handles POST /sync/v1/dead-letters/{id}/replay: the

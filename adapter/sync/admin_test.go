@@ -1,23 +1,33 @@
 package sync_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
+	"github.com/ivbridge/ivbridge/adapter/auth"
+	"github.com/ivbridge/ivbridge/adapter/httpapi"
 	"github.com/ivbridge/ivbridge/adapter/sync"
 	"github.com/ivbridge/ivbridge/adapter/upstream"
 	"github.com/ivbridge/ivbridge/conformance/upstreamtest"
+	"github.com/ivbridge/ivbridge/mappings/translate"
 )
 
-// TestRoutesAndAdminClient drives the sync routes through the admin
-// client the CLI uses: status, dead letters, replay, a record's state.
-func TestRoutesAndAdminClient(t *testing.T) {
-	gin.SetMode(gin.TestMode)
+// syncHook is the service's admin hook over a Syncer (adapter/serve wires
+// the same).
+type syncHook struct{ s *sync.Syncer }
+
+func (h syncHook) Status(ctx context.Context) (any, error)    { return h.s.Status(ctx) }
+func (h syncHook) Replay(ctx context.Context, id int64) error { return h.s.Replay(ctx, id) }
+func (h syncHook) Notify()                                    { h.s.Notify() }
+
+// TestAdminClientAgainstTheService drives the service's own sync API
+// (adapter/httpapi, as ivbridge serve mounts it) with the admin client the
+// ivbridge sync CLI uses: status, dead letters, replay.
+func TestAdminClientAgainstTheService(t *testing.T) {
 	base := upstreamtest.Start(t)
 	proxy := newFaultProxy(t, base)
 	st := openStore(t, t.TempDir())
@@ -36,17 +46,19 @@ func TestRoutesAndAdminClient(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	eng := gin.New()
-	// The service puts its authentication in front; the test checks the
-	// client sends the token.
-	eng.Use(func(c *gin.Context) {
-		if c.GetHeader("Authorization") != "Bearer admin-token" {
-			c.AbortWithStatus(http.StatusUnauthorized)
-		}
-	})
-	s.Routes(eng.Group("/sync/v1"))
-	eng.GET("/clinic/v1/:kind/:id/sync", s.RecordSyncHandler)
-	srv := httptest.NewServer(eng)
+	tr, err := translate.New(translate.Config{Namespace: testNS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := (&auth.Tokens{}).With("ops", "admin-token", auth.Admin, auth.ClinicRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := httpapi.New(httpapi.Config{Store: st, Translator: tr, Validator: sharedValidator, Tokens: toks, Sync: syncHook{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 
 	ac, err := sync.NewAdminClient(srv.URL, "admin-token")
@@ -57,8 +69,11 @@ func TestRoutesAndAdminClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var status sync.Status
-	if err := json.Unmarshal(raw, &status); err != nil || status.DeadLetters != 1 || status.Upstream.Mode != "transaction" {
+	var status struct {
+		DeadLetters int         `json:"dead_letters"`
+		Syncer      sync.Status `json:"syncer"`
+	}
+	if err := json.Unmarshal(raw, &status); err != nil || status.DeadLetters != 1 || status.Syncer.Upstream.Mode != "transaction" {
 		t.Fatalf("status %s, %v", raw, err)
 	}
 	dls, err := ac.DeadLetters(t.Context())
@@ -79,11 +94,11 @@ func TestRoutesAndAdminClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs sync.RecordState
-	err = json.NewDecoder(resp.Body).Decode(&rs)
+	var view httpapi.SyncStateView
+	err = json.NewDecoder(resp.Body).Decode(&view)
 	resp.Body.Close()
-	if err != nil || rs.State != "dead-letter" || rs.DeadLetterID != dls[0].ID || rs.LastError == "" {
-		t.Fatalf("record state %+v, %v", rs, err)
+	if err != nil || resp.StatusCode != http.StatusOK || view.SyncedVersion != 0 || view.LastError == "" {
+		t.Fatalf("record state %d %+v, %v", resp.StatusCode, view, err)
 	}
 
 	if err := ac.Replay(t.Context(), 999); err == nil {
@@ -94,7 +109,7 @@ func TestRoutesAndAdminClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDrained(t, st, 20*time.Second)
-	rs, err = s.RecordSync(t.Context(), "patient", "r1")
+	rs, err := s.RecordSync(t.Context(), "patient", "r1")
 	if err != nil || rs.State != "synced" || len(rs.Resources) != 1 || rs.Resources[0].UpstreamVersion == "" {
 		t.Fatalf("after replay: %+v, %v", rs, err)
 	}
