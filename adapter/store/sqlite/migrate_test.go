@@ -7,15 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/adapter/store/internal/sqlstore"
 	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
-// TestMigrateRowidResources opens a database made by the first migration
-// only, with a record, a resource in two versions and its identifier:
-// migration 2 turns resources and resource_versions into rowid tables
-// and keeps every row, readable through the store as before.
-func TestMigrateRowidResources(t *testing.T) {
+// TestMigrateFromFirstSchema opens a database made by the first migration
+// only, with a record, a resource in two versions and its identifier.
+// Migration 2 turns resources and resource_versions into rowid tables;
+// migration 3 drops the copy of the current version from
+// resource_versions and rekeys resource_identifiers. Every version and
+// the identifier stay readable through the store, and the next write
+// keeps the version it replaces.
+func TestMigrateFromFirstSchema(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
@@ -69,5 +73,31 @@ VALUES ('MedicationAdministration', 'ma1', 1, 4, 'pt', 'in-progress', '2026-03-0
 	var idx int
 	if err := s.db.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'resources' AND name LIKE 'resources_%'`).Scan(&idx); err != nil || idx != 4 {
 		t.Errorf("resources has %d of its 4 search indexes after migration, %v", idx, err)
+	}
+	var copies int
+	if err := s.db.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_versions WHERE version_id = 2`).Scan(&copies); err != nil || copies != 0 {
+		t.Errorf("resource_versions still holds the current version (%d rows, %v)", copies, err)
+	}
+	page, err := s.SearchResources(ctx, store.ResourceQuery{Type: "MedicationAdministration", Identifier: "urn:x|a1"})
+	if err != nil || page.Total != 1 {
+		t.Errorf("identifier search after migration = %+v, %v", page, err)
+	}
+	if _, err := s.PutRecord(ctx, store.Write{Kind: clinic.KindAdministration, ID: "a1", Version: 3, PatientID: "p1",
+		Body: []byte(`{"v":3}`), Origin: store.OriginClinic, Resources: []store.Resource{{
+			Type: "MedicationAdministration", ID: "ma1", PatientID: "pt", Status: "stopped",
+			Identifiers: []string{"urn:x|a1b"}, Body: []byte(`{"v":3}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	for v, body := range map[int]string{1: `{"v":1}`, 2: `{"v":2}`, 3: `{"v":3}`} {
+		r, err := s.GetResourceVersion(ctx, "MedicationAdministration", "ma1", v)
+		if err != nil || string(r.Body) != body {
+			t.Errorf("vread version %d after an update = %+v, %v", v, r, err)
+		}
+	}
+	for ident, want := range map[string]int{"urn:x|a1": 0, "urn:x|a1b": 1} {
+		page, err := s.SearchResources(ctx, store.ResourceQuery{Type: "MedicationAdministration", Identifier: ident})
+		if err != nil || page.Total != want {
+			t.Errorf("search %s after an update = %d, %v; want %d", ident, page.Total, err, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -446,4 +447,52 @@ func sharedResource(t *testing.T, stores []store.Store) {
 func testSharedResource(t *testing.T, open Opener) {
 	s, _ := openAt(t, open)
 	sharedResource(t, []store.Store{s})
+}
+
+// testIdentifiersFollowVersions: a resource's identifier rows are those of
+// its current version, through changes, a delete and a re-creation, while
+// every earlier version stays readable.
+func testIdentifiersFollowVersions(t *testing.T, open Opener) {
+	s, clock := openAt(t, open)
+	ctx := context.Background()
+	const ma = "MedicationAdministration"
+	steps := []struct {
+		version int
+		idents  []string // nil: the record drops the resource
+	}{
+		{1, []string{"urn:x|old", "urn:y|both"}},
+		{2, []string{"urn:x|new", "urn:y|both"}},
+		{3, nil},
+		{4, []string{"urn:x|back"}},
+	}
+	every := []string{"urn:x|old", "urn:x|new", "urn:y|both", "urn:x|back"}
+	for _, st := range steps {
+		clock.Advance(time.Minute)
+		w := write(clinic.KindAdministration, "ad", st.version, "p")
+		if st.idents != nil {
+			w.Resources = []store.Resource{res(ma, "m", "pt", fmt.Sprintf("s%d", st.version), "", st.idents...)}
+		}
+		want := store.Updated
+		if st.version == 1 {
+			want = store.Created
+		}
+		mustPut(t, s, w, want)
+		for _, ident := range every {
+			ids, _ := searchIDs(t, s, store.ResourceQuery{Type: ma, Identifier: ident})
+			found := len(ids) == 1 && ids[0] == "m"
+			if found != slices.Contains(st.idents, ident) {
+				t.Errorf("after v%d: search %s = %v", st.version, ident, ids)
+			}
+		}
+	}
+	// Resource versions: 1 s1, 2 s2, 3 deleted, 4 s4.
+	for v, status := range map[int]string{1: "s1", 2: "s2", 3: "", 4: "s4"} {
+		r, err := s.GetResourceVersion(ctx, ma, "m", v)
+		if err != nil || r.VersionID != v || r.Status != status && !r.Deleted || r.Deleted != (v == 3) {
+			t.Errorf("vread m/%d = %+v, %v; want status %q", v, r, err, status)
+		}
+	}
+	if _, err := s.GetResourceVersion(ctx, ma, "m", 5); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("vread m/5 err = %v, want ErrNotFound", err)
+	}
 }

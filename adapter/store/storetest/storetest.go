@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListRecords", testListRecords},
 		{"ProjectionVersions", testProjectionVersions},
 		{"SearchResources", testSearchResources},
+		{"IdentifiersFollowVersions", testIdentifiersFollowVersions},
 		{"SearchDates", testSearchDates},
 		{"SearchLastUpdated", testSearchLastUpdated},
 		{"SearchPaging", testSearchPaging},

@@ -217,11 +217,19 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 	// round trip).
 	stmts := append([]Stmt(nil), pre...)
 	var changed [][2]string
-	// Identifier rows to replace: those of resources that existed when
-	// read, and with several writers (PostgreSQL) of every changed one,
-	// since a racing creator may have added some after the read. A
-	// resource row that does not exist has no identifier rows.
-	clearIdents := map[[2]string]bool{}
+	// resource_versions keeps the versions before the current one. A
+	// single writer (SQLite) copies a row there just before replacing
+	// it, so a new resource's body is written once. With several
+	// writers (PostgreSQL) a resource not found when read can be created
+	// by a racing writer just before this one's upsert replaces it, a
+	// version nobody would have copied; there every writer copies the
+	// row it wrote, after writing it and under its lock, so history
+	// holds the current version too (readers take either copy).
+	copyAfter := s.d.LockRecord != ""
+	var superseded [][2]string
+	// Identifier rows to clear: the old identifiers of the resources
+	// read, by their full key (the table has no (type, id) index).
+	var oldIdents [][4]string
 	var upserts [][]any // the changed resources' columns, as upsertStmts takes them
 	nextOrd := map[source]int{}
 	for i := range ps {
@@ -258,12 +266,27 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 		upserts = append(upserts, []any{r.Type, r.ID, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd,
 			p.idents, p.refs, r.Body, string(r.SourceKind), r.SourceID, ord})
 		changed = append(changed, key)
-		if found || s.d.LockRecord != "" {
-			clearIdents[key] = true
+		if found || copyAfter {
+			superseded = append(superseded, key)
+		}
+		if found {
+			olds, err := identPairsOf(cur.idents)
+			if err != nil {
+				return fmt.Errorf("resource %s/%s: %w", r.Type, r.ID, err)
+			}
+			for _, pair := range olds {
+				oldIdents = append(oldIdents, [4]string{pair[1], pair[0], r.Type, r.ID})
+			}
 		}
 	}
+	if !copyAfter {
+		stmts = append(stmts, historyStmts(superseded)...)
+	}
 	stmts = append(stmts, upsertStmts(upserts)...)
-	stmts = append(stmts, versionStmts(ps, changed, clearIdents)...)
+	if copyAfter {
+		stmts = append(stmts, historyStmts(superseded)...)
+	}
+	stmts = append(stmts, identifierStmts(ps, changed, oldIdents)...)
 	if err := execAll(ctx, q, stmts); err != nil {
 		return fmt.Errorf("write resources: %w", err)
 	}
@@ -315,50 +338,75 @@ source_id = excluded.source_id, ord = excluded.ord`, a.vals})
 	return out
 }
 
-// versionStmts are the statements that follow the upserts of the changed
-// resources: copy each new current row into resource_versions (so the
-// version the upsert computed needs no round trip back) and replace its
-// identifier rows (clearing first those of the resources in clear). Each
-// statement covers at most readChunk resources.
-func versionStmts(ps []prepared, changed [][2]string, clear map[[2]string]bool) []Stmt {
+// historyStmts copy the current rows of resources into resource_versions,
+// readChunk to a statement (see writeResources for when). A version
+// already copied is left as it is.
+func historyStmts(keys [][2]string) []Stmt {
 	var out []Stmt
+	for start := 0; start < len(keys); start += readChunk {
+		a := &args{}
+		var conds []string
+		for _, k := range keys[start:min(start+readChunk, len(keys))] {
+			conds = append(conds, "(type = "+a.add(k[0])+" AND id = "+a.add(k[1])+")")
+		}
+		out = append(out, Stmt{`INSERT INTO resource_versions (` + resourceCols + `)
+SELECT ` + resourceCols + ` FROM resources WHERE ` + strings.Join(conds, " OR ") + `
+ON CONFLICT DO NOTHING`, a.vals})
+	}
+	return out
+}
+
+// identifierStmts replace the identifier rows of the changed resources:
+// delete the old ones (by full key) and insert the new, each statement
+// covering at most readChunk rows. Identifiers are a function of the
+// resource id (both derive from the clinic record and the resource's
+// role), so a row a racing writer added is one this write adds too; the
+// insert skips such duplicates.
+func identifierStmts(ps []prepared, changed [][2]string, old [][4]string) []Stmt {
+	var out []Stmt
+	for start := 0; start < len(old); start += readChunk {
+		a := &args{}
+		var conds []string
+		for _, k := range old[start:min(start+readChunk, len(old))] {
+			conds = append(conds, "(value = "+a.add(k[0])+" AND system = "+a.add(k[1])+" AND type = "+a.add(k[2])+" AND id = "+a.add(k[3])+")")
+		}
+		out = append(out, Stmt{`DELETE FROM resource_identifiers WHERE ` + strings.Join(conds, " OR "), a.vals})
+	}
 	pairs := make(map[[2]string][][2]string, len(ps))
 	for _, p := range ps {
 		pairs[[2]string{p.r.Type, p.r.ID}] = p.identPairs
 	}
-	for start := 0; start < len(changed); start += readChunk {
-		chunk := changed[start:min(start+readChunk, len(changed))]
-		a := &args{}
-		conds := make([]string, len(chunk))
-		for i, k := range chunk {
-			conds[i] = "(type = " + a.add(k[0]) + " AND id = " + a.add(k[1]) + ")"
-		}
-		out = append(out, Stmt{`INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id, status, date,
-identifiers, refs, body, deleted, source_kind, source_id)
-SELECT type, id, version_id, last_updated_us, patient_id, status, date, identifiers, refs, body, 0, source_kind, source_id
-FROM resources WHERE ` + strings.Join(conds, " OR "), a.vals})
-		da := &args{}
-		var dconds []string
-		for _, k := range chunk {
-			if clear[k] {
-				dconds = append(dconds, "(type = "+da.add(k[0])+" AND id = "+da.add(k[1])+")")
-			}
-		}
-		if len(dconds) > 0 {
-			out = append(out, Stmt{`DELETE FROM resource_identifiers WHERE ` + strings.Join(dconds, " OR "), da.vals})
-		}
-		ia := &args{}
-		var vals []string
-		for _, k := range chunk {
-			for _, pair := range pairs[k] {
-				vals = append(vals, "("+ia.add(k[0])+", "+ia.add(k[1])+", "+ia.add(pair[0])+", "+ia.add(pair[1])+")")
-			}
-		}
-		if len(vals) > 0 {
-			out = append(out, Stmt{`INSERT INTO resource_identifiers (type, id, system, value) VALUES ` + strings.Join(vals, ", "), ia.vals})
+	var rows [][4]string
+	for _, k := range changed {
+		for _, pair := range pairs[k] {
+			rows = append(rows, [4]string{pair[1], pair[0], k[0], k[1]})
 		}
 	}
+	for start := 0; start < len(rows); start += readChunk {
+		a := &args{}
+		var vals []string
+		for _, r := range rows[start:min(start+readChunk, len(rows))] {
+			vals = append(vals, "("+a.add(r[0])+", "+a.add(r[1])+", "+a.add(r[2])+", "+a.add(r[3])+")")
+		}
+		out = append(out, Stmt{`INSERT INTO resource_identifiers (value, system, type, id) VALUES ` + strings.Join(vals, ", ") +
+			` ON CONFLICT DO NOTHING`, a.vals})
+	}
 	return out
+}
+
+// identPairsOf decodes a stored identifiers column into (system, value)
+// pairs.
+func identPairsOf(col string) ([][2]string, error) {
+	var idents []string
+	if err := json.Unmarshal([]byte(col), &idents); err != nil {
+		return nil, fmt.Errorf("decode stored identifiers: %w", err)
+	}
+	out := make([][2]string, 0, len(idents))
+	for _, ident := range idents {
+		sys, val := splitToken(ident)
+		out = append(out, [2]string{sys, val})
+	}
+	return out, nil
 }
 
 // deleteResource writes a Deleted version: vread of it answers 410, the
@@ -368,24 +416,34 @@ func (s *Store) deleteResource(ctx context.Context, q Querier, typ, id string, n
 	if err != nil || !found || cur.deleted != 0 {
 		return err
 	}
-	version := cur.version + 1
-	if _, err := q.Exec(ctx, `UPDATE resources SET version_id = $3, last_updated_us = $4, deleted = 1, body = $5
-WHERE type = $1 AND id = $2`, typ, id, version, now, []byte{}); err != nil {
+	olds, err := identPairsOf(cur.idents)
+	if err != nil {
+		return fmt.Errorf("resource %s/%s: %w", typ, id, err)
+	}
+	var oldIdents [][4]string
+	for _, pair := range olds {
+		oldIdents = append(oldIdents, [4]string{pair[1], pair[0], typ, id})
+	}
+	// History as in writeResources: the row before it is replaced, or
+	// (several writers) the row written.
+	copyAfter := s.d.LockRecord != ""
+	var stmts []Stmt
+	if !copyAfter {
+		stmts = historyStmts([][2]string{{typ, id}})
+	}
+	stmts = append(stmts, Stmt{`UPDATE resources SET version_id = $3, last_updated_us = $4, deleted = 1, body = $5
+WHERE type = $1 AND id = $2`, []any{typ, id, cur.version + 1, now, []byte{}}})
+	if copyAfter {
+		stmts = append(stmts, historyStmts([][2]string{{typ, id}})...)
+	}
+	stmts = append(stmts, identifierStmts(nil, nil, oldIdents)...)
+	if err := execAll(ctx, q, stmts); err != nil {
 		return fmt.Errorf("delete resource %s/%s: %w", typ, id, err)
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO resource_versions (type, id, version_id, last_updated_us, patient_id,
-status, date, identifiers, refs, body, deleted, source_kind, source_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)`,
-		typ, id, version, now, cur.patientID, cur.status, cur.date, cur.idents, cur.refs, []byte{},
-		cur.sourceKind, cur.sourceID); err != nil {
-		return fmt.Errorf("write deleted version %s/%s: %w", typ, id, err)
-	}
-	if _, err := q.Exec(ctx, `DELETE FROM resource_identifiers WHERE type = $1 AND id = $2`, typ, id); err != nil {
-		return fmt.Errorf("clear identifiers: %w", err)
 	}
 	return nil
 }
 
+// resourceCols are the columns resources and resource_versions share.
 const resourceCols = `type, id, version_id, last_updated_us, patient_id, status, date, identifiers, refs, body,
 deleted, source_kind, source_id`
 
@@ -442,8 +500,12 @@ func (s *Store) GetResourceVersion(ctx context.Context, typ, id string, version 
 	var res store.Resource
 	err := s.db.Read(ctx, func(q Querier) error {
 		var err error
-		res, err = scanResource(q.QueryRow(ctx, `SELECT `+resourceCols+` FROM resource_versions
-WHERE type = $1 AND id = $2 AND version_id = $3`, typ, id, version))
+		// The current version is in resources (and on PostgreSQL in
+		// resource_versions too), earlier ones in resource_versions.
+		res, err = scanResource(q.QueryRow(ctx, `SELECT `+resourceCols+` FROM resources
+WHERE type = $1 AND id = $2 AND version_id = $3
+UNION ALL SELECT `+resourceCols+` FROM resource_versions
+WHERE type = $1 AND id = $2 AND version_id = $3 LIMIT 1`, typ, id, version))
 		return err
 	})
 	if errors.Is(err, ErrNoRows) {
