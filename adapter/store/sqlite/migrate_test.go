@@ -71,8 +71,8 @@ VALUES ('MedicationAdministration', 'ma1', 1, 4, 'pt', 'in-progress', '2026-03-0
 		}
 	}
 	var idx int
-	if err := s.db.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'resources' AND name LIKE 'resources_%'`).Scan(&idx); err != nil || idx != 4 {
-		t.Errorf("resources has %d of its 4 search indexes after migration, %v", idx, err)
+	if err := s.db.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'resources' AND name LIKE 'resources_%'`).Scan(&idx); err != nil || idx != 3 {
+		t.Errorf("resources has %d of its 3 search indexes after migration, %v", idx, err)
 	}
 	var copies int
 	if err := s.db.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_versions WHERE version_id = 2`).Scan(&copies); err != nil || copies != 0 {

@@ -120,18 +120,42 @@ func (c *stmtCache) close() error {
 	return err
 }
 
+// sqlConn is what a sqlQuerier runs unprepared statements on: a
+// transaction, or a pool.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlQuerier runs statements in a transaction (tx set) or straight on a
+// pool, prepared when the cache has them.
 type sqlQuerier struct {
 	tx    *sql.Tx
+	pool  *sql.DB
 	stmts *stmtCache
 }
 
-// stmt returns the transaction's handle on the prepared statement of
-// query, or nil when it is not prepared (yet).
-func (q sqlQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
-	if st := q.stmts.lookup(query); st != nil {
-		return q.tx.StmtContext(ctx, st)
+// conn is where unprepared statements run.
+func (q sqlQuerier) conn() sqlConn {
+	if q.tx != nil {
+		return q.tx
 	}
-	return nil
+	return q.pool
+}
+
+// stmt returns the handle on the prepared statement of query (bound to
+// the transaction, if any), or nil when it is not prepared (yet).
+func (q sqlQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := q.stmts.lookup(query)
+	switch {
+	case st == nil:
+		return nil
+	case q.tx != nil:
+		return q.tx.StmtContext(ctx, st)
+	default:
+		return st
+	}
 }
 
 func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -140,7 +164,7 @@ func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64,
 	if st := q.stmt(ctx, query); st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
-		res, err = q.tx.ExecContext(ctx, query, args...)
+		res, err = q.conn().ExecContext(ctx, query, args...)
 	}
 	if err != nil {
 		return 0, err
@@ -158,7 +182,7 @@ func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (Rows,
 	if st := q.stmt(ctx, query); st != nil {
 		rows, err = st.QueryContext(ctx, args...)
 	} else {
-		rows, err = q.tx.QueryContext(ctx, query, args...)
+		rows, err = q.conn().QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, err
@@ -170,7 +194,7 @@ func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) Row
 	if st := q.stmt(ctx, query); st != nil {
 		return sqlRow{st.QueryRowContext(ctx, args...)}
 	}
-	return sqlRow{q.tx.QueryRowContext(ctx, query, args...)}
+	return sqlRow{q.conn().QueryRowContext(ctx, query, args...)}
 }
 
 type sqlRows struct{ *sql.Rows }
@@ -227,10 +251,13 @@ func (d SQLDB) Write(ctx context.Context, fn func(Querier) error) error {
 	return runTx(ctx, d.Writer, d.writeStmts, fn)
 }
 
-// Read runs fn in a transaction on the reader (in-process, a transaction
-// costs next to nothing, so Read and Snapshot are the same).
+// Read runs fn's statements straight on the reader pool, each in its own
+// implicit transaction (in WAL mode, its own snapshot): most reads are
+// one statement, which BEGIN and COMMIT would cost as much again.
 func (d SQLDB) Read(ctx context.Context, fn func(Querier) error) error {
-	return runTx(ctx, d.Reader, d.readStmts, fn)
+	// After fn, when its rows are closed and the connections free.
+	defer d.readStmts.prepareNoted(ctx)
+	return fn(sqlQuerier{pool: d.Reader, stmts: d.readStmts})
 }
 
 // Snapshot runs fn in a transaction on the reader: WAL gives it one

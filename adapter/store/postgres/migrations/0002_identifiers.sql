@@ -6,3 +6,7 @@
 ALTER TABLE resource_identifiers DROP CONSTRAINT resource_identifiers_pkey;
 DROP INDEX resource_identifiers_value;
 ALTER TABLE resource_identifiers ADD PRIMARY KEY (value, system, type, id);
+
+-- Every facade search names its type, so the index across types is
+-- never used; each resource written paid for it.
+DROP INDEX resources_updated;

@@ -23,3 +23,7 @@ INSERT INTO resource_identifiers_new (value, system, type, id)
 SELECT DISTINCT value, system, type, id FROM resource_identifiers;
 DROP TABLE resource_identifiers;
 ALTER TABLE resource_identifiers_new RENAME TO resource_identifiers;
+
+-- Every facade search names its type, so the index across types is
+-- never used; each resource written paid for it.
+DROP INDEX resources_updated;
