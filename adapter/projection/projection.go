@@ -54,8 +54,10 @@ func (p *Projector) Resources(kind clinic.Kind, id string, rs []r4.Resource) ([]
 		if issues := p.v.Validate(body); conformance.HasErrors(issues) {
 			return nil, &InvalidError{Type: r.ResourceType(), SourceKind: string(kind), SourceID: id, Issues: issues}
 		}
-		sr, err := SearchKeys(body)
-		if err != nil {
+		sr, ok := keysOf(r)
+		if ok {
+			sr.Body = body
+		} else if sr, err = SearchKeys(body); err != nil {
 			return nil, fmt.Errorf("projection: index %s from %s %s: %w", r.ResourceType(), kind, id, err)
 		}
 		sr.SourceKind, sr.SourceID = kind, id
