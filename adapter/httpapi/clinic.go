@@ -173,6 +173,13 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		return o
 	}
 	recs := newRecordCache(s.cfg.Store)
+	keys := []store.RecordKey{{Kind: kind, ID: id}}
+	if refs, err := clinic.References(rec); err == nil {
+		for _, r := range refs {
+			keys = append(keys, store.RecordKey{Kind: r.Kind, ID: r.ID})
+		}
+	}
+	recs.prefetch(ctx, keys)
 	// A replay of the stored version is answered from what is stored: it
 	// was accepted once, so a safety rule or reference that changed since
 	// must not turn the same request into a refusal. An older version is
@@ -644,23 +651,42 @@ func etagMatches(header, tag string) bool {
 // it never serves a stale record across requests.
 type recordCache struct {
 	st   store.Store
-	recs map[recordKey]store.StoredRecord
-}
-
-type recordKey struct {
-	kind clinic.Kind
-	id   string
+	recs map[store.RecordKey]store.StoredRecord
+	// absent are records a prefetch found missing.
+	absent map[store.RecordKey]bool
 }
 
 func newRecordCache(st store.Store) *recordCache {
-	return &recordCache{st: st, recs: map[recordKey]store.StoredRecord{}}
+	return &recordCache{st: st, recs: map[store.RecordKey]store.StoredRecord{}, absent: map[store.RecordKey]bool{}}
+}
+
+// prefetch reads the records named in one store read (a write needs the
+// record itself and those it names before anything else), so the checks
+// that follow find them here. Best effort: after a failed read, each
+// record is read when asked for.
+func (c *recordCache) prefetch(ctx context.Context, keys []store.RecordKey) {
+	got, err := c.st.GetRecords(ctx, keys)
+	if err != nil {
+		return
+	}
+	for _, k := range keys {
+		c.absent[k] = true
+	}
+	for _, r := range got {
+		k := store.RecordKey{Kind: r.Kind, ID: r.ID}
+		c.recs[k] = r
+		delete(c.absent, k)
+	}
 }
 
 // GetRecord implements safety.Records.
 func (c *recordCache) GetRecord(ctx context.Context, kind clinic.Kind, id string) (store.StoredRecord, error) {
-	k := recordKey{kind, id}
+	k := store.RecordKey{Kind: kind, ID: id}
 	if r, ok := c.recs[k]; ok {
 		return r, nil
+	}
+	if c.absent[k] {
+		return store.StoredRecord{}, fmt.Errorf("httpapi: record %s/%s: %w", kind, id, store.ErrNotFound)
 	}
 	r, err := c.st.GetRecord(ctx, kind, id)
 	if err != nil {

@@ -79,6 +79,12 @@ type StoredRecord struct {
 	UpdatedAt time.Time // when this version was stored
 }
 
+// RecordKey names one clinic record.
+type RecordKey struct {
+	Kind clinic.Kind
+	ID   string
+}
+
 // ListQuery selects clinic records for GET /clinic/v1/{kind}.
 type ListQuery struct {
 	Kind         clinic.Kind
@@ -234,6 +240,9 @@ type Store interface {
 	// other content; concurrent writers of one record serialise.
 	PutRecord(ctx context.Context, w Write) (PutResult, error)
 	GetRecord(ctx context.Context, kind clinic.Kind, id string) (StoredRecord, error)
+	// GetRecords returns the stored versions of the records named, in one
+	// read; a record not held is left out.
+	GetRecords(ctx context.Context, keys []RecordKey) ([]StoredRecord, error)
 	ListRecords(ctx context.Context, q ListQuery) (RecordPage, error)
 
 	// GetResource returns the current version (Deleted set if removed).

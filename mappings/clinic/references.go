@@ -16,29 +16,24 @@ import (
 // The last rule is not written in the README but follows from it: a
 // reaction happens in a session of the patient who has it.
 func CheckReferences(rec Record, lookup func(kind Kind, id string) (Record, bool)) error {
+	refs, err := References(rec)
+	if err != nil {
+		return err
+	}
 	var l errorList
-	ref := func(field string, kind Kind, id string) Record {
-		if id == "" {
-			return nil
+	found := make(map[string]Record, len(refs))
+	for _, ref := range refs {
+		r, ok := lookup(ref.Kind, ref.ID)
+		if !ok || r == nil || r.RecordKind() != ref.Kind {
+			p := top(ref.Field)
+			l.add(&p, fmt.Sprintf("no %s %q", ref.Kind, ref.ID))
+			continue
 		}
-		r, ok := lookup(kind, id)
-		if !ok || r == nil || r.RecordKind() != kind {
-			p := top(field)
-			l.add(&p, fmt.Sprintf("no %s %q", kind, id))
-			return nil
-		}
-		return r
+		found[ref.Field] = r
 	}
 	switch r := rec.(type) {
-	case *Patient, *Practitioner:
-		// No references.
-	case *Plan:
-		ref("patient_id", KindPatient, r.Patient)
-		ref("prescriber_id", KindPractitioner, r.PrescriberID)
 	case *Administration:
-		ref("patient_id", KindPatient, r.Patient)
-		ref("performer_id", KindPractitioner, r.PerformerID)
-		if plan, ok := ref("plan_id", KindPlan, r.PlanID).(*Plan); ok {
+		if plan, ok := found["plan_id"].(*Plan); ok {
 			if plan.Patient != r.Patient {
 				p := top("patient_id")
 				l.add(&p, fmt.Sprintf("%q is not the patient of plan %q (%q)", r.Patient, plan.ID, plan.Patient))
@@ -50,15 +45,46 @@ func CheckReferences(rec Record, lookup func(kind Kind, id string) (Record, bool
 			}
 		}
 	case *Reaction:
-		ref("patient_id", KindPatient, r.Patient)
-		if adm, ok := ref("administration_id", KindAdministration, r.AdministrationID).(*Administration); ok {
-			if adm.Patient != r.Patient {
-				p := top("administration_id")
-				l.add(&p, fmt.Sprintf("administration %q is of patient %q, not %q", adm.ID, adm.Patient, r.Patient))
-			}
+		if adm, ok := found["administration_id"].(*Administration); ok && adm.Patient != r.Patient {
+			p := top("administration_id")
+			l.add(&p, fmt.Sprintf("administration %q is of patient %q, not %q", adm.ID, adm.Patient, r.Patient))
 		}
-	default:
-		return &ValidationError{Errors: []FieldError{{Message: fmt.Sprintf("not a clinic record: %T", rec)}}}
 	}
 	return l.err()
+}
+
+// Reference is one *_id field of a record: the record it names.
+type Reference struct {
+	Field string // e.g. "plan_id"
+	Kind  Kind
+	ID    string
+}
+
+// References lists the records rec names, in field order; an optional
+// field left empty names none. A caller can read them all at once before
+// CheckReferences asks for them one by one.
+func References(rec Record) ([]Reference, error) {
+	var out []Reference
+	add := func(field string, kind Kind, id string) {
+		if id != "" {
+			out = append(out, Reference{Field: field, Kind: kind, ID: id})
+		}
+	}
+	switch r := rec.(type) {
+	case *Patient, *Practitioner:
+		// No references.
+	case *Plan:
+		add("patient_id", KindPatient, r.Patient)
+		add("prescriber_id", KindPractitioner, r.PrescriberID)
+	case *Administration:
+		add("patient_id", KindPatient, r.Patient)
+		add("performer_id", KindPractitioner, r.PerformerID)
+		add("plan_id", KindPlan, r.PlanID)
+	case *Reaction:
+		add("patient_id", KindPatient, r.Patient)
+		add("administration_id", KindAdministration, r.AdministrationID)
+	default:
+		return nil, &ValidationError{Errors: []FieldError{{Message: fmt.Sprintf("not a clinic record: %T", rec)}}}
+	}
+	return out, nil
 }

@@ -75,3 +75,32 @@ func withAdm(a Administration, change func(*Administration)) Record {
 	change(&a)
 	return &a
 }
+
+// TestReferences: the references listed are exactly those CheckReferences
+// asks for, in the same order, for every valid example.
+func TestReferences(t *testing.T) {
+	valid, _ := exampleFiles(t)
+	for _, f := range valid {
+		rec, err := Decode(readFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, err := References(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var asked []Reference
+		_ = CheckReferences(rec, func(kind Kind, id string) (Record, bool) {
+			asked = append(asked, Reference{Kind: kind, ID: id})
+			return nil, false
+		})
+		if len(asked) != len(refs) {
+			t.Fatalf("%s: References %v, CheckReferences asked %v", f, refs, asked)
+		}
+		for i := range refs {
+			if refs[i].Kind != asked[i].Kind || refs[i].ID != asked[i].ID || refs[i].Field == "" {
+				t.Errorf("%s: reference %d = %+v, asked %+v", f, i, refs[i], asked[i])
+			}
+		}
+	}
+}

@@ -373,3 +373,38 @@ func seqVisibleInOrder(t *testing.T, stores []store.Store) {
 		t.Errorf("incremental reader saw %d of %d records: the cursor skipped records committed out of Seq order", len(seen), writers*each)
 	}
 }
+
+// testGetRecords: one read returns the held records among those named,
+// as GetRecord returns each, and leaves out the rest.
+func testGetRecords(t *testing.T, open Opener) {
+	s, _ := openAt(t, open)
+	ctx := context.Background()
+	mustPut(t, s, write(clinic.KindPatient, "p1", 1, "p1"), store.Created)
+	mustPut(t, s, write(clinic.KindPlan, "pl1", 1, "p1"), store.Created)
+	mustPut(t, s, write(clinic.KindPlan, "pl1", 2, "p1"), store.Updated)
+	keys := []store.RecordKey{
+		{Kind: clinic.KindPlan, ID: "pl1"}, {Kind: clinic.KindPatient, ID: "p1"},
+		{Kind: clinic.KindPatient, ID: "nope"}, {Kind: clinic.KindPlan, ID: "p1"},
+	}
+	// More keys than one statement takes.
+	for i := range 150 {
+		keys = append(keys, store.RecordKey{Kind: clinic.KindAdministration, ID: fmt.Sprintf("a%d", i)})
+	}
+	got, err := s.GetRecords(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("GetRecords = %d records, want 2: %+v", len(got), got)
+	}
+	for _, r := range got {
+		one, err := s.GetRecord(ctx, r.Kind, r.ID)
+		if err != nil || one.Version != r.Version || string(one.Body) != string(r.Body) || one.Seq != r.Seq ||
+			one.PatientID != r.PatientID || !one.UpdatedAt.Equal(r.UpdatedAt) {
+			t.Errorf("GetRecords gave %+v, GetRecord %+v, %v", r, one, err)
+		}
+	}
+	if got, err := s.GetRecords(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("GetRecords(none) = %v, %v", got, err)
+	}
+}

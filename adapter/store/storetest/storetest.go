@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"PutRecordOutcomes", testPutRecordOutcomes},
 		{"PutRecordInvalid", testPutRecordInvalid},
 		{"GetRecordNotFound", testGetRecordNotFound},
+		{"GetRecords", testGetRecords},
 		{"ListRecords", testListRecords},
 		{"ProjectionVersions", testProjectionVersions},
 		{"SearchResources", testSearchResources},

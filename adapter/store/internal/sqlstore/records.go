@@ -333,6 +333,31 @@ func (s *Store) GetRecord(ctx context.Context, kind clinic.Kind, id string) (sto
 	return rec, nil
 }
 
+// GetRecords returns the stored versions of the records named, in one
+// statement per readChunk keys; records not held are left out.
+func (s *Store) GetRecords(ctx context.Context, keys []store.RecordKey) ([]store.StoredRecord, error) {
+	var out []store.StoredRecord
+	err := s.db.Read(ctx, func(q Querier) error {
+		for start := 0; start < len(keys); start += readChunk {
+			a := &args{}
+			var conds []string
+			for _, k := range keys[start:min(start+readChunk, len(keys))] {
+				conds = append(conds, "(kind = "+a.add(string(k.Kind))+" AND id = "+a.add(k.ID)+")")
+			}
+			recs, err := queryAll(ctx, q, scanRecord, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+			if err != nil {
+				return err
+			}
+			out = append(out, recs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: get records: %w", err)
+	}
+	return out, nil
+}
+
 // DefaultListLimit is the page size of ListRecords when the query sets none.
 const DefaultListLimit = 100
 
