@@ -187,9 +187,11 @@ source_kind, source_id, ord FROM resources WHERE `+strings.Join(conds, " OR ")+`
 // says the record was created by this write, so no resource can name it
 // as its source yet (sources are records, which are never deleted).
 //
-// It reads the current rows of the whole projection in one statement,
-// then sends one upsert per changed resource and multi-row statements
-// for the version and identifier rows as one batch (execAll).
+// It reads the current rows of the whole projection in one statement
+// (none for a fresh record), then sends the upserts of the changed
+// resources and the statements replacing their identifier rows as one
+// batch (execAll). The versions replaced go to resource_versions by
+// trigger.
 //
 // pre are statements to run first in the batch (the record's own row).
 func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source, fresh bool, pre ...Stmt) error {
@@ -208,25 +210,23 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 			stale[k] = true
 		}
 	}
-	curs, err := s.readCurrents(ctx, q, ps)
-	if err != nil {
-		return err
+	// A record created by this write has no projection yet: its
+	// resources' ids derive from it, so there is nothing to read. (A
+	// resource shared with another record, were there one, would still
+	// get its next version from the upsert and keep its last in
+	// history.)
+	curs := map[[2]string]currentRow{}
+	if !fresh {
+		var err error
+		if curs, err = s.readCurrents(ctx, q, ps); err != nil {
+			return err
+		}
 	}
 	// What the projection changes is known from the rows just read, so
 	// the writes need no answers and go as one batch (on PostgreSQL one
 	// round trip).
 	stmts := append([]Stmt(nil), pre...)
 	var changed [][2]string
-	// resource_versions keeps the versions before the current one. A
-	// single writer (SQLite) copies a row there just before replacing
-	// it, so a new resource's body is written once. With several
-	// writers (PostgreSQL) a resource not found when read can be created
-	// by a racing writer just before this one's upsert replaces it, a
-	// version nobody would have copied; there every writer copies the
-	// row it wrote, after writing it and under its lock, so history
-	// holds the current version too (readers take either copy).
-	copyAfter := s.d.LockRecord != ""
-	var superseded [][2]string
 	// Identifier rows to clear: the old identifiers of the resources
 	// read, by their full key (the table has no (type, id) index).
 	var oldIdents [][4]string
@@ -266,9 +266,6 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 		upserts = append(upserts, []any{r.Type, r.ID, now, r.PatientID, r.Status, r.Date, p.dateStart, p.dateEnd,
 			p.idents, p.refs, r.Body, string(r.SourceKind), r.SourceID, ord})
 		changed = append(changed, key)
-		if found || copyAfter {
-			superseded = append(superseded, key)
-		}
 		if found {
 			olds, err := identPairsOf(cur.idents)
 			if err != nil {
@@ -279,13 +276,9 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 			}
 		}
 	}
-	if !copyAfter {
-		stmts = append(stmts, historyStmts(superseded)...)
-	}
+	// The versions the upserts replace go to resource_versions by
+	// trigger (migration 4 on SQLite, 3 on PostgreSQL).
 	stmts = append(stmts, upsertStmts(upserts)...)
-	if copyAfter {
-		stmts = append(stmts, historyStmts(superseded)...)
-	}
 	stmts = append(stmts, identifierStmts(ps, changed, oldIdents)...)
 	if err := execAll(ctx, q, stmts); err != nil {
 		return fmt.Errorf("write resources: %w", err)
@@ -334,24 +327,6 @@ patient_id = excluded.patient_id, status = excluded.status, date = excluded.date
 date_start_us = excluded.date_start_us, date_end_us = excluded.date_end_us, identifiers = excluded.identifiers,
 refs = excluded.refs, body = excluded.body, deleted = 0, source_kind = excluded.source_kind,
 source_id = excluded.source_id, ord = excluded.ord`, a.vals})
-	}
-	return out
-}
-
-// historyStmts copy the current rows of resources into resource_versions,
-// readChunk to a statement (see writeResources for when). A version
-// already copied is left as it is.
-func historyStmts(keys [][2]string) []Stmt {
-	var out []Stmt
-	for start := 0; start < len(keys); start += readChunk {
-		a := &args{}
-		var conds []string
-		for _, k := range keys[start:min(start+readChunk, len(keys))] {
-			conds = append(conds, "(type = "+a.add(k[0])+" AND id = "+a.add(k[1])+")")
-		}
-		out = append(out, Stmt{`INSERT INTO resource_versions (` + resourceCols + `)
-SELECT ` + resourceCols + ` FROM resources WHERE ` + strings.Join(conds, " OR ") + `
-ON CONFLICT DO NOTHING`, a.vals})
 	}
 	return out
 }
@@ -424,18 +399,9 @@ func (s *Store) deleteResource(ctx context.Context, q Querier, typ, id string, n
 	for _, pair := range olds {
 		oldIdents = append(oldIdents, [4]string{pair[1], pair[0], typ, id})
 	}
-	// History as in writeResources: the row before it is replaced, or
-	// (several writers) the row written.
-	copyAfter := s.d.LockRecord != ""
-	var stmts []Stmt
-	if !copyAfter {
-		stmts = historyStmts([][2]string{{typ, id}})
-	}
-	stmts = append(stmts, Stmt{`UPDATE resources SET version_id = $3, last_updated_us = $4, deleted = 1, body = $5
-WHERE type = $1 AND id = $2`, []any{typ, id, cur.version + 1, now, []byte{}}})
-	if copyAfter {
-		stmts = append(stmts, historyStmts([][2]string{{typ, id}})...)
-	}
+	// The version replaced goes to resource_versions by trigger.
+	stmts := []Stmt{{`UPDATE resources SET version_id = $3, last_updated_us = $4, deleted = 1, body = $5
+WHERE type = $1 AND id = $2`, []any{typ, id, cur.version + 1, now, []byte{}}}}
 	stmts = append(stmts, identifierStmts(nil, nil, oldIdents)...)
 	if err := execAll(ctx, q, stmts); err != nil {
 		return fmt.Errorf("delete resource %s/%s: %w", typ, id, err)
@@ -500,8 +466,8 @@ func (s *Store) GetResourceVersion(ctx context.Context, typ, id string, version 
 	var res store.Resource
 	err := s.db.Read(ctx, func(q Querier) error {
 		var err error
-		// The current version is in resources (and on PostgreSQL in
-		// resource_versions too), earlier ones in resource_versions.
+		// The current version is in resources, earlier ones in
+		// resource_versions.
 		res, err = scanResource(q.QueryRow(ctx, `SELECT `+resourceCols+` FROM resources
 WHERE type = $1 AND id = $2 AND version_id = $3
 UNION ALL SELECT `+resourceCols+` FROM resource_versions
