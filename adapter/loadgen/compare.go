@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +25,10 @@ type CompareConfig struct {
 	Open OpenStore
 	// N and Concurrency as in Config.
 	N, Concurrency int
+	// Parts is how many alternating parts the N writes are sent in
+	// (default 10): baseline, ivbridge, baseline … each part N/Parts
+	// writes, so a slow spell of the machine falls on both sides.
+	Parts int
 	// Safety runs the safety checks in ivbridge (as serve does by default).
 	Safety bool
 	// Log receives progress lines (nil: none).
@@ -47,8 +50,10 @@ func (c Comparison) Ratio() float64 {
 
 const compareToken = "loadgen-token"
 
-// Compare runs the baseline and then ivbridge, each on its own fresh store
-// and loopback port, with the same records and clients.
+// Compare measures the baseline and ivbridge, each on its own fresh
+// store and loopback port, with the same records and clients. The writes
+// go in alternating parts (cc.Parts), so both sides see the same machine;
+// each side's figures sum its parts.
 func Compare(ctx context.Context, cc CompareConfig) (Comparison, error) {
 	var out Comparison
 	logf := func(format string, args ...any) {
@@ -56,19 +61,22 @@ func Compare(ctx context.Context, cc CompareConfig) (Comparison, error) {
 			fmt.Fprintf(cc.Log, format+"\n", args...)
 		}
 	}
+	parts := cc.Parts
+	if parts <= 0 {
+		parts = 10
+	}
+	parts = min(parts, max(cc.N, 1))
 
-	// Baseline.
 	bst, bclose, err := cc.Open(ctx, "baseline")
 	if err != nil {
 		return out, fmt.Errorf("loadgen: open baseline store: %w", err)
 	}
 	defer bclose()
-	res, err := measure(ctx, BaselineHandler(bst), cc, "base")
+	base, stopBase, err := serveLoopback(BaselineHandler(bst))
 	if err != nil {
 		return out, fmt.Errorf("loadgen: baseline: %w", err)
 	}
-	out.Baseline = res
-	logf("baseline: %s", res)
+	defer stopBase()
 
 	// ivbridge, wired as serve wires it.
 	ist, iclose, err := cc.Open(ctx, "ivbridge")
@@ -86,38 +94,57 @@ func Compare(ctx context.Context, cc CompareConfig) (Comparison, error) {
 	if err != nil {
 		return out, fmt.Errorf("loadgen: build ivbridge: %w", err)
 	}
-	res, err = measure(ctx, svc.Server.Handler(), cc, "ivb")
+	ivb, stopIVB, err := serveLoopback(svc.Server.Handler())
 	if err != nil {
 		return out, fmt.Errorf("loadgen: ivbridge: %w", err)
 	}
-	out.IVBridge = res
-	logf("ivbridge: %s", res)
+	defer stopIVB()
+
+	sides := []struct {
+		name string
+		cfg  Config
+		res  *Result
+	}{
+		{"baseline", Config{BaseURL: base, Token: compareToken, Concurrency: cc.Concurrency, Prefix: "base"}, &out.Baseline},
+		{"ivbridge", Config{BaseURL: ivb, Token: compareToken, Concurrency: cc.Concurrency, Prefix: "ivb"}, &out.IVBridge},
+	}
+	for _, side := range sides {
+		side.cfg.N = cc.N // the plan's schedule covers every session
+		if err := Seed(ctx, side.cfg); err != nil {
+			return out, fmt.Errorf("loadgen: %s: %w", side.name, err)
+		}
+	}
+	for p := range parts {
+		first, last := cc.N*p/parts, cc.N*(p+1)/parts
+		for _, side := range sides {
+			c := side.cfg
+			c.First, c.N = first, last-first
+			res, err := Run(ctx, c)
+			side.res.add(res)
+			if err != nil {
+				return out, fmt.Errorf("loadgen: %s: %w", side.name, err)
+			}
+			if res.Failed > 0 {
+				return out, fmt.Errorf("loadgen: %s: refused writes: %s", side.name, res.FirstError)
+			}
+		}
+	}
+	logf("baseline: %s", out.Baseline)
+	logf("ivbridge: %s", out.IVBridge)
 	return out, nil
 }
 
-// measure serves h on a loopback port, seeds, runs and stops.
-func measure(ctx context.Context, h http.Handler, cc CompareConfig, prefix string) (Result, error) {
+// serveLoopback serves h on a loopback port until stop.
+func serveLoopback(h http.Handler) (baseURL string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return Result{}, fmt.Errorf("listen: %w", err)
+		return "", nil, fmt.Errorf("listen: %w", err)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
-	defer func() {
+	return "http://" + ln.Addr().String(), func() {
 		_ = hs.Shutdown(context.Background())
 		<-done
-	}()
-	cfg := Config{BaseURL: "http://" + ln.Addr().String(), Token: compareToken, N: cc.N, Concurrency: cc.Concurrency, Prefix: prefix}
-	if err := Seed(ctx, cfg); err != nil {
-		return Result{}, err
-	}
-	res, err := Run(ctx, cfg)
-	if err != nil {
-		return res, err
-	}
-	if res.Failed > 0 {
-		return res, errors.New("refused writes: " + res.FirstError)
-	}
-	return res, nil
+	}, nil
 }

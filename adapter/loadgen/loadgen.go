@@ -19,7 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +42,9 @@ type Config struct {
 	Concurrency int
 	// Prefix makes record ids unique per run (default "load").
 	Prefix string
+	// First is the number of the first administration sent (ids
+	// Prefix-adm-First …), so one run can be sent in several parts.
+	First int
 	// Client sends the requests (default: a pooled client).
 	Client *http.Client
 }
@@ -56,6 +59,33 @@ type Result struct {
 	Elapsed    time.Duration
 	P50, P99   time.Duration
 	Max        time.Duration
+	// latencies of the requests sent, for merging parts (add).
+	latencies []time.Duration
+}
+
+// add merges part q of a run into r: counts and time add up, the
+// percentiles are those of all requests.
+func (r *Result) add(q Result) {
+	r.Sent += q.Sent
+	r.Accepted += q.Accepted
+	r.Failed += q.Failed
+	if r.FirstError == "" {
+		r.FirstError = q.FirstError
+	}
+	r.Elapsed += q.Elapsed
+	r.latencies = append(r.latencies, q.latencies...)
+	r.percentiles()
+}
+
+// percentiles sets P50, P99 and Max from the latencies.
+func (r *Result) percentiles() {
+	sorted := slices.Clone(r.latencies)
+	slices.Sort(sorted)
+	if n := len(sorted); n > 0 {
+		r.P50 = sorted[n*50/100]
+		r.P99 = sorted[min(n*99/100, n-1)]
+		r.Max = sorted[n-1]
+	}
 }
 
 // PerSecond is the accepted records per second over the run.
@@ -155,7 +185,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	bodies := make([][]byte, cfg.N)
 	for i := range bodies {
-		bodies[i] = Administration(cfg.Prefix, i)
+		bodies[i] = Administration(cfg.Prefix, cfg.First+i)
 	}
 	lat := make([]time.Duration, cfg.N)
 	var next atomic.Int64
@@ -173,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				if i >= cfg.N || ctx.Err() != nil {
 					return
 				}
-				path := fmt.Sprintf("/clinic/v1/administrations/%s-adm-%d", cfg.Prefix, i)
+				path := fmt.Sprintf("/clinic/v1/administrations/%s-adm-%d", cfg.Prefix, cfg.First+i)
 				t0 := time.Now()
 				st, err := cfg.put(ctx, path, bodies[i])
 				lat[i] = time.Since(t0)
@@ -195,13 +225,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Sent = int(min(next.Load(), int64(cfg.N)))
 	res.Accepted = int(accepted.Load())
 	res.Failed = int(failed.Load())
-	sorted := append([]time.Duration(nil), lat[:res.Sent]...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	if len(sorted) > 0 {
-		res.P50 = sorted[len(sorted)*50/100]
-		res.P99 = sorted[min(len(sorted)*99/100, len(sorted)-1)]
-		res.Max = sorted[len(sorted)-1]
-	}
+	res.latencies = lat[:res.Sent]
+	res.percentiles()
 	return res, ctx.Err()
 }
 

@@ -39,7 +39,8 @@ func main() {
 	safety := flag.Bool("safety", true, "run ivbridge's safety checks (as serve does by default)")
 	url := flag.String("url", "", "load this running ivbridge instead (no baseline)")
 	token := flag.String("token", os.Getenv("IVBRIDGE_TOKEN"), "bearer token for -url")
-	rounds := flag.Int("rounds", 3, "alternate baseline and ivbridge this many times (fresh stores each) and report the median ratio")
+	rounds := flag.Int("rounds", 3, "repeat the comparison this many times (fresh stores each) and report the median ratio")
+	parts := flag.Int("parts", 10, "send each round's writes in this many parts, alternating baseline and ivbridge")
 	pgPool := flag.Int("pg-pool", 0, "pgx pool size for -store postgres (0: the driver's default), the same for baseline and ivbridge")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -58,14 +59,14 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *kind, *dsn, *n, *c, *safety, *url, *token, *pgPool, max(*rounds, 1)); err != nil {
+	if err := run(ctx, *kind, *dsn, *n, *c, *parts, *safety, *url, *token, *pgPool, max(*rounds, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "ivload:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, kind, dsn string, n, c int, safety bool, url, token string, pgPool, rounds int) error {
+func run(ctx context.Context, kind, dsn string, n, c, parts int, safety bool, url, token string, pgPool, rounds int) error {
 	if url != "" {
 		b := make([]byte, 4)
 		_, _ = rand.Read(b)
@@ -108,10 +109,10 @@ func run(ctx context.Context, kind, dsn string, n, c int, safety bool, url, toke
 	default:
 		return fmt.Errorf("unknown -store %q (sqlite, postgres)", kind)
 	}
-	fmt.Printf("store=%s n=%d c=%d safety=%v rounds=%d\n", kind, n, c, safety, rounds)
+	fmt.Printf("store=%s n=%d c=%d parts=%d safety=%v rounds=%d\n", kind, n, c, parts, safety, rounds)
 	var ratios []float64
 	for r := 1; r <= rounds; r++ {
-		cmp, err := loadgen.Compare(ctx, loadgen.CompareConfig{Open: open, N: n, Concurrency: c, Safety: safety})
+		cmp, err := loadgen.Compare(ctx, loadgen.CompareConfig{Open: open, N: n, Concurrency: c, Parts: parts, Safety: safety})
 		if err != nil {
 			return err
 		}
