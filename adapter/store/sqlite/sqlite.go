@@ -54,7 +54,12 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=analysis_limit(400)"
+// pragmas apply to every connection. temp_store(2) keeps temporary
+// files in memory, statement journals among them: a multi-row upsert of
+// a record's resources journals every page it changes, and past 64 KiB
+// SQLite moved that journal to a temporary file, a write syscall per
+// page, inside the single writer's transaction.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=analysis_limit(400)&_pragma=temp_store(2)"
 
 // Open opens (creating if needed) the store in dir and brings its schema
 // up to date. Opening an existing, current store changes nothing.

@@ -182,3 +182,15 @@ func BenchmarkInsertRaw(b *testing.B) {
 func BenchmarkReads(b *testing.B) {
 	storetest.BenchReads(b, func(b *testing.B) store.Store { return openDir(b, b.TempDir()) })
 }
+
+// TestTempStoreInMemory: every connection keeps temporary files (and so
+// statement journals) in memory.
+func TestTempStoreInMemory(t *testing.T) {
+	s := openDir(t, t.TempDir())
+	for name, db := range map[string]*sql.DB{"writer": s.db.Writer, "reader": s.db.Reader} {
+		var v int
+		if err := db.QueryRow(`PRAGMA temp_store`).Scan(&v); err != nil || v != 2 {
+			t.Errorf("%s: temp_store = %d, %v; want 2 (memory)", name, v, err)
+		}
+	}
+}
