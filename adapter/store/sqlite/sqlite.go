@@ -250,6 +250,12 @@ func (d *optimizingDB) Write(ctx context.Context, fn func(sqlstore.Querier) erro
 // (records are never deleted and every write moves a record to the top).
 var dialect = sqlstore.Dialect{
 	NextSeq: "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records)",
+	// The claim wants the oldest pending entries in seq order. seq is
+	// the outbox's rowid, so SQLite prefers scanning the table in rowid
+	// order, through every entry already done, over the partial index
+	// of pending ones: a claim then cost as much as the outbox's
+	// history (with statistics taken while all was pending, always).
+	ClaimIndex: "INDEXED BY outbox_pending",
 }
 
 // Close lets SQLite refresh its query planner statistics (PRAGMA

@@ -127,4 +127,8 @@ type Dialect struct {
 	// ClaimLock is appended to the claim's candidate SELECT (PostgreSQL:
 	// FOR UPDATE SKIP LOCKED) so instances never claim the same entry.
 	ClaimLock string
+	// ClaimIndex follows the outbox table in the claim's candidate
+	// SELECT (SQLite: INDEXED BY outbox_pending), where the planner
+	// cannot be trusted to start from the pending entries.
+	ClaimIndex string
 }

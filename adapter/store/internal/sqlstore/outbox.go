@@ -45,14 +45,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease 
 	err := s.db.Write(ctx, func(q Querier) error {
 		items = nil
 		now := s.clock()
-		query := `SELECT o.seq FROM outbox o
-WHERE o.state = 'pending' AND o.next_try_us <= $1 AND o.lease_until_us <= $1
-AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.grp = o.grp AND p.seq < o.seq AND p.state IN ('pending', 'dead'))
-ORDER BY o.seq LIMIT $2`
-		if s.d.ClaimLock != "" {
-			query += " " + s.d.ClaimLock
-		}
-		seqs, err := queryAll(ctx, q, scanInt64, query, now, limit)
+		seqs, err := queryAll(ctx, q, scanInt64, ClaimQuery(s.d), now, limit)
 		if err != nil {
 			return fmt.Errorf("select due: %w", err)
 		}
@@ -75,6 +68,20 @@ attempts = attempts + 1 WHERE seq IN (`+addList(a, seqs)+`) RETURNING `+outboxCo
 	// RETURNING gives no order guarantee.
 	slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.Seq, b.Seq) })
 	return items, nil
+}
+
+// ClaimQuery is the claim's candidate SELECT in dialect d ($1: now in
+// microseconds, $2: the limit): the oldest due pending entry of each
+// lane whose older entries are all done.
+func ClaimQuery(d Dialect) string {
+	query := `SELECT o.seq FROM outbox o ` + d.ClaimIndex + `
+WHERE o.state = 'pending' AND o.next_try_us <= $1 AND o.lease_until_us <= $1
+AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.grp = o.grp AND p.seq < o.seq AND p.state IN ('pending', 'dead'))
+ORDER BY o.seq LIMIT $2`
+	if d.ClaimLock != "" {
+		query += " " + d.ClaimLock
+	}
+	return query
 }
 
 type outboxEntry struct {
