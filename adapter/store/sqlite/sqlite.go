@@ -256,6 +256,7 @@ var dialect = sqlstore.Dialect{
 	// of pending ones: a claim then cost as much as the outbox's
 	// history (with statistics taken while all was pending, always).
 	ClaimIndex: "INDEXED BY outbox_pending",
+	JSONInList: true,
 }
 
 // Close lets SQLite refresh its query planner statistics (PRAGMA

@@ -127,6 +127,12 @@ type Dialect struct {
 	// ClaimLock is appended to the claim's candidate SELECT (PostgreSQL:
 	// FOR UPDATE SKIP LOCKED) so instances never claim the same entry.
 	ClaimLock string
+	// JSONInList makes long IN lists one JSON array parameter read with
+	// json_each (SQLite): its driver looks every parameter up by name in
+	// a list as long as the statement's, so binding n parameters costs
+	// n², and the statement's text no longer depends on the list's
+	// length, so one prepared statement serves every length.
+	JSONInList bool
 	// ClaimIndex follows the outbox table in the claim's candidate
 	// SELECT (SQLite: INDEXED BY outbox_pending), where the planner
 	// cannot be trusted to start from the pending entries.

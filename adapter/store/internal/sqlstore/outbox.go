@@ -56,7 +56,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease 
 		until := a.add(now + lease.Microseconds())
 		who := a.add(owner)
 		items, err = queryAll(ctx, q, scanOutbox, `UPDATE outbox SET lease_owner = `+who+`, lease_until_us = `+until+`,
-attempts = attempts + 1 WHERE seq IN (`+addList(a, seqs)+`) RETURNING `+outboxCols, a.vals...)
+attempts = attempts + 1 WHERE seq IN (`+inList(s.d, a, seqs)+`) RETURNING `+outboxCols, a.vals...)
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}

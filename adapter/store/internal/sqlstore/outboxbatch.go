@@ -50,7 +50,7 @@ func (s *Store) completeBatch(ctx context.Context, q Querier, seqs []int64, deli
 		chunk := sorted[start:min(start+completeChunk, len(sorted))]
 		a := &args{}
 		rows, err := q.Query(ctx, `SELECT seq, kind, record_id, version, patient_id, state FROM outbox
-WHERE seq IN (`+addList(a, padded(chunk))+`)`, a.vals...)
+WHERE seq IN (`+inList(s.d, a, chunk)+`)`, a.vals...)
 		if err != nil {
 			return fmt.Errorf("read outbox entries: %w", err)
 		}
@@ -117,7 +117,7 @@ WHERE seq IN (`+addList(a, padded(chunk))+`)`, a.vals...)
 		a := &args{}
 		done := a.add(now)
 		updated, err := queryAll(ctx, q, scanInt64, `UPDATE outbox SET state = 'done', done_us = `+done+`,
-lease_owner = '', lease_until_us = 0, last_error = '' WHERE seq IN (`+addList(a, padded(chunk))+`) AND state = 'pending'
+lease_owner = '', lease_until_us = 0, last_error = '' WHERE seq IN (`+inList(s.d, a, chunk)+`) AND state = 'pending'
 RETURNING seq`, a.vals...)
 		if err != nil {
 			return fmt.Errorf("update outbox entries: %w", err)
@@ -140,7 +140,7 @@ RETURNING seq`, a.vals...)
 	for _, k := range kinds {
 		ids := byKind[k]
 		for start := 0; start < len(ids); start += completeChunk {
-			if err := readSyncStates(ctx, q, k, ids[start:min(start+completeChunk, len(ids))], states); err != nil {
+			if err := readSyncStates(ctx, q, s.d, k, ids[start:min(start+completeChunk, len(ids))], states); err != nil {
 				return err
 			}
 		}

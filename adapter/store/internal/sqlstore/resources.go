@@ -585,6 +585,20 @@ func addList[T any](a *args, vals []T) string {
 	return strings.Join(ph, ", ")
 }
 
+// inList adds vals for an IN list and returns the list's SQL, in the
+// form dialect d takes best (see Dialect.JSONInList): one JSON array
+// read by json_each, or one placeholder per value, padded to a power of
+// two (see padded).
+func inList[T int64 | string](d Dialect, a *args, vals []T) string {
+	if d.JSONInList {
+		// A slice of int64 or string always encodes.
+		if b, err := json.Marshal(vals); err == nil {
+			return "SELECT value FROM json_each(" + a.add(string(b)) + ")"
+		}
+	}
+	return addList(a, padded(vals))
+}
+
 func dateCond(a *args, f store.DateFilter, startCol, endCol string) (string, error) {
 	dr, err := store.ParseDateRange(f.Value)
 	if err != nil {

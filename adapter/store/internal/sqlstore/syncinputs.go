@@ -54,10 +54,10 @@ func (s *Store) SyncInputs(ctx context.Context, kinds []clinic.Kind, ids []strin
 			all := byKind[k]
 			for start := 0; start < len(all); start += syncInputsChunk {
 				chunk := all[start:min(start+syncInputsChunk, len(all))]
-				if err := readResourcesOf(ctx, q, k, chunk, resources); err != nil {
+				if err := readResourcesOf(ctx, q, s.d, k, chunk, resources); err != nil {
 					return err
 				}
-				if err := readSyncStates(ctx, q, k, chunk, states); err != nil {
+				if err := readSyncStates(ctx, q, s.d, k, chunk, states); err != nil {
 					return err
 				}
 			}
@@ -83,11 +83,11 @@ func (s *Store) SyncInputs(ctx context.Context, kinds []clinic.Kind, ids []strin
 
 // readResourcesOf adds the current, not deleted resources of the records
 // (kind, ids[…]) to into, each record's in ResourcesOf's order.
-func readResourcesOf(ctx context.Context, q Querier, kind clinic.Kind, ids []string, into map[source][]store.Resource) error {
+func readResourcesOf(ctx context.Context, q Querier, d Dialect, kind clinic.Kind, ids []string, into map[source][]store.Resource) error {
 	a := &args{}
 	k := a.add(string(kind))
 	rows, err := queryAll(ctx, q, scanResource, `SELECT `+resourceCols+` FROM resources
-WHERE source_kind = `+k+` AND source_id IN (`+addList(a, padded(ids))+`) AND deleted = 0
+WHERE source_kind = `+k+` AND source_id IN (`+inList(d, a, ids)+`) AND deleted = 0
 ORDER BY source_id, ord, type, id`, a.vals...)
 	if err != nil {
 		return fmt.Errorf("read resources of %d %s records: %w", len(ids), kind, err)
@@ -101,11 +101,11 @@ ORDER BY source_id, ord, type, id`, a.vals...)
 
 // readSyncStates adds the stored sync states of the records (kind,
 // ids[…]) to into; records without one are left out.
-func readSyncStates(ctx context.Context, q Querier, kind clinic.Kind, ids []string, into map[source]store.SyncState) error {
+func readSyncStates(ctx context.Context, q Querier, d Dialect, kind clinic.Kind, ids []string, into map[source]store.SyncState) error {
 	a := &args{}
 	k := a.add(string(kind))
 	rows, err := q.Query(ctx, `SELECT id, synced_version, deliveries, last_attempt_us, last_error FROM sync_state
-WHERE kind = `+k+` AND id IN (`+addList(a, padded(ids))+`)`, a.vals...)
+WHERE kind = `+k+` AND id IN (`+inList(d, a, ids)+`)`, a.vals...)
 	if err != nil {
 		return fmt.Errorf("read sync states of %d %s records: %w", len(ids), kind, err)
 	}
