@@ -85,6 +85,11 @@ type Options struct {
 	// TokenTTL is how long issued tokens live (whole seconds; default 5
 	// minutes).
 	TokenTTL time.Duration
+	// CPUs, when set, confines the server to these CPUs (a taskset list,
+	// e.g. "1"; default $IVBRIDGE_UPSTREAM_CPUS). Benchmarks use it to
+	// give the upstream cores of its own, as a real upstream on its own
+	// machine has, instead of sharing them with the process measured.
+	CPUs string
 }
 
 // StartServer is Start returning a handle for outage tests (Pause, Resume,
@@ -117,6 +122,9 @@ func StartServerWith(t testing.TB, opts Options) *Server {
 	args, err := nodeArgs(node)
 	if err != nil {
 		unavailable(t, err)
+	}
+	if opts.CPUs == "" {
+		opts.CPUs = os.Getenv("IVBRIDGE_UPSTREAM_CPUS")
 	}
 	s := &Server{node: node, nodeArg: args, dir: dir, opts: opts}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -194,11 +202,31 @@ func nodeArgs(node string) ([]string, error) {
 	}
 }
 
+// PID is the server process's id, 0 while it is stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // start launches node on port (0 = any free port) and waits until
 // /metadata answers.
 func (s *Server) start(ctx context.Context, port int) error {
 	args := append(append([]string{}, s.nodeArg...), "server.mjs", "--port", strconv.Itoa(port), "--host", "127.0.0.1", "--exit-with-stdin")
 	cmd := exec.Command(s.node, args...)
+	if s.opts.CPUs != "" {
+		// taskset (util-linux) execs node with the affinity set, so
+		// every thread node starts inherits it and the pid stays
+		// node's own (Pause and Stop signal it).
+		taskset, err := exec.LookPath("taskset")
+		if err != nil {
+			return fmt.Errorf("CPUs %q: %w", s.opts.CPUs, err)
+		}
+		cmd = exec.Command(taskset, append([]string{"-c", s.opts.CPUs, s.node}, args...)...)
+	}
 	cmd.Dir = s.dir
 	// Secrets go by environment, not argv (ps shows argv); set them all so
 	// a developer's own IVBRIDGE_UPSTREAM_* variables cannot leak in.

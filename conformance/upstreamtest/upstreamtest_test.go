@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -383,4 +386,33 @@ func TestServerAuth(t *testing.T) {
 			t.Errorf("CapabilityStatement security does not name the token URL: %v", sec)
 		}
 	})
+}
+
+// TestServerCPUs: a server started with CPUs runs on those CPUs only,
+// every thread of it.
+func TestServerCPUs(t *testing.T) {
+	if _, err := exec.LookPath("taskset"); err != nil {
+		t.Skip("taskset (util-linux) not installed")
+	}
+	srv := upstreamtest.StartServerWith(t, upstreamtest.Options{CPUs: "0"})
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", srv.PID()))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no threads of pid %d: %v", srv.PID(), err)
+	}
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread ended
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok && strings.TrimSpace(v) != "0" {
+				t.Errorf("%s: Cpus_allowed_list %q, want 0", f, strings.TrimSpace(v))
+			}
+		}
+	}
+	resp, err := http.Get(srv.URL + "/metadata")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("metadata: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
