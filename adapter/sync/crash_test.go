@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(childDirEnv); dir != "" {
 		os.Exit(runChild(dir, os.Getenv(childUpstreamEnv)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if tmplDir != "" {
+		_ = os.RemoveAll(tmplDir) // the benchmark's template store
+	}
+	os.Exit(code)
 }
 
 // runChild runs a syncer until it is killed (or SIGTERMed).
