@@ -298,7 +298,8 @@ type Store interface {
 type GroupWriter interface {
 	PutRecords(ctx context.Context, ws []Write) ([]PutResult, []error)
 	// GroupConcurrency is how many groups are worth committing at
-	// once: 1 for a store with a single writer (SQLite), the pool's
-	// size for a server database.
+	// once: 1 for a store with a single writer (SQLite); for a server
+	// database, two (one committing under the sequence lock while the
+	// next prepares), or fewer when its pool is smaller.
 	GroupConcurrency() int
 }

@@ -87,4 +87,6 @@ var dialect = sqlstore.Dialect{
 	SeqLock:    `SELECT pg_advisory_xact_lock(hashtextextended(COALESCE(current_schema(), '') || '/ivbridge-record-seq', 0))`,
 	ForUpdate:  `FOR UPDATE`,
 	ClaimLock:  `FOR UPDATE OF o SKIP LOCKED`,
+	// One group commits under SeqLock while the next prepares.
+	GroupSlots: 2,
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -201,4 +202,18 @@ func BenchmarkReads(b *testing.B) {
 	storetest.BenchReads(b, func(b *testing.B) store.Store {
 		return openDSN(b, withSearchPath(dsn, freshSchema(b, dsn)))
 	})
+}
+
+// TestGroupConcurrency: group commits on PostgreSQL take turns at the
+// sequence lock, so two at once are worth it (one committing, one
+// preparing), never more, and never more than the pool holds.
+func TestGroupConcurrency(t *testing.T) {
+	dsn := testDSN(t)
+	dsn = withSearchPath(dsn, freshSchema(t, dsn))
+	for pool, want := range map[int]int{1: 1, 4: 2, 16: 2} {
+		s := openDSN(t, fmt.Sprintf("%s&pool_max_conns=%d", dsn, pool))
+		if got := s.GroupConcurrency(); got != want {
+			t.Errorf("pool of %d: GroupConcurrency %d, want %d", pool, got, want)
+		}
+	}
 }

@@ -127,6 +127,11 @@ type Dialect struct {
 	// ClaimLock is appended to the claim's candidate SELECT (PostgreSQL:
 	// FOR UPDATE SKIP LOCKED) so instances never claim the same entry.
 	ClaimLock string
+	// GroupSlots, when set, caps GroupConcurrency: the sequence lock
+	// (SeqLock) lets one write commit at a time, so more groups at once
+	// than one committing and one preparing only queue for it, each
+	// smaller, with a commit of its own.
+	GroupSlots int
 	// JSONInList makes long IN lists one JSON array parameter read with
 	// json_each (SQLite): its driver looks every parameter up by name in
 	// a list as long as the statement's, so binding n parameters costs

@@ -166,30 +166,73 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 	}
 	err := s.db.Write(ctx, func(q Querier) error {
 		now := s.clock()
-		var written []int
+		// Lock the group's records (PostgreSQL) and read what is held
+		// of them, a round trip each for the whole group.
+		var keys []source
+		for _, it := range items {
+			k := source{ws[it.i].Kind, ws[it.i].ID}
+			if len(keys) == 0 || keys[len(keys)-1] != k {
+				keys = append(keys, k) // items are sorted by record
+			}
+		}
+		if err := s.lockRecords(ctx, q, keys); err != nil {
+			return err
+		}
+		held, err := s.readHeld(ctx, q, keys)
+		if err != nil {
+			return err
+		}
+		// Then every write in order. The statements of records created
+		// here need nothing read first, so they wait in pending and go
+		// with the group's last batch; a write that must read the
+		// current projection (an update) sends what is pending first.
+		var pending []Stmt
+		flush := func() error {
+			err := execAll(ctx, q, pending)
+			pending = nil
+			return err
+		}
+		var written []store.Write
 		for _, it := range items {
 			w := ws[it.i]
-			r, err := s.applyWrite(ctx, q, w, it.res, now)
-			results[it.i], errs[it.i] = r, nil
+			k := source{w.Kind, w.ID}
+			r, rec, err := s.recordStmt(w, held[k], now)
 			switch {
 			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrConflict):
 				// Found before this write changed anything.
-				results[it.i] = 0
 				errs[it.i] = fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
+				continue
 			case err != nil:
 				return err
-			case r != store.Unchanged:
-				written = append(written, it.i)
+			case r == store.Unchanged:
+				results[it.i] = r
+				continue
+			case r == store.Created:
+				stmts, deletes, err := s.projectionStmts(ctx, q, it.res, now, &k, true, rec)
+				if err != nil {
+					return err
+				}
+				if len(deletes) > 0 { // a fresh record has nothing to delete
+					return fmt.Errorf("write resources: %d deletes for a new record", len(deletes))
+				}
+				pending = append(pending, stmts...)
+			default:
+				if err := flush(); err != nil {
+					return fmt.Errorf("write resources: %w", err)
+				}
+				if err := s.writeResources(ctx, q, it.res, now, &k, false, rec); err != nil {
+					return err
+				}
 			}
+			held[k] = heldRecord{found: true, version: w.Version, body: w.Body}
+			results[it.i] = r
+			written = append(written, w)
 		}
-		if len(written) == 0 {
-			return nil
+		pending = append(pending, s.finishStmts(written, now)...)
+		if err := flush(); err != nil {
+			return fmt.Errorf("write records: %w", err)
 		}
-		fin := make([]store.Write, len(written))
-		for j, i := range written {
-			fin[j] = ws[i]
-		}
-		return s.finishWrites(ctx, q, fin, now)
+		return nil
 	})
 	if err != nil {
 		for _, it := range items {
@@ -199,14 +242,18 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 	return results, errs
 }
 
-// GroupConcurrency is how many write transactions the database runs at
-// once (store.GroupWriter): the DB's WriteConcurrency when it has one,
-// else 1.
+// GroupConcurrency is how many group commits are worth running at once
+// (store.GroupWriter): the DB's WriteConcurrency when it has one, else 1,
+// and at most the dialect's GroupSlots.
 func (s *Store) GroupConcurrency() int {
+	n := 1
 	if wc, ok := s.db.(interface{ WriteConcurrency() int }); ok {
-		return max(wc.WriteConcurrency(), 1)
+		n = max(wc.WriteConcurrency(), 1)
 	}
-	return 1
+	if s.d.GroupSlots > 0 {
+		n = min(n, s.d.GroupSlots)
+	}
+	return n
 }
 
 // applyWrite is the first part of a record write, inside its transaction:
@@ -214,48 +261,106 @@ func (s *Store) GroupConcurrency() int {
 // projection. ErrStale and ErrConflict come before any change; Unchanged
 // means nothing was written and finishWrites is not needed.
 func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []prepared, now int64) (store.PutResult, error) {
-	if err := s.lockRecord(ctx, q, w.Kind, w.ID); err != nil {
+	k := source{w.Kind, w.ID}
+	if err := s.lockRecords(ctx, q, []source{k}); err != nil {
 		return 0, err
 	}
-	var version int
-	var body []byte
-	var result store.PutResult
-	err := q.QueryRow(ctx, `SELECT version, body FROM records WHERE kind = $1 AND id = $2`,
-		string(w.Kind), w.ID).Scan(&version, &body)
-	// The record's own row goes first in the projection's batch (the
-	// resources name it as their source).
-	var rec Stmt
-	switch {
-	case errors.Is(err, ErrNoRows):
-		rec = Stmt{`INSERT INTO records (kind, id, version, patient_id, body, origin, seq, updated_us)
-VALUES ($1, $2, $3, $4, $5, $6, ` + s.d.NextSeq + `, $7)`,
-			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}
-		result = store.Created
-	case err != nil:
-		return 0, fmt.Errorf("read record: %w", err)
-	case w.Version < version:
-		return 0, fmt.Errorf("%w: %s/%s version %d, stored %d", store.ErrStale, w.Kind, w.ID, w.Version, version)
-	case w.Version == version:
-		if bytes.Equal(body, w.Body) {
-			return store.Unchanged, nil
-		}
-		return 0, fmt.Errorf("%w: %s/%s version %d", store.ErrConflict, w.Kind, w.ID, w.Version)
-	default:
-		rec = Stmt{`UPDATE records SET version = $3, patient_id = $4, body = $5, origin = $6,
-seq = ` + s.d.NextSeq + `, updated_us = $7 WHERE kind = $1 AND id = $2`,
-			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}
-		result = store.Updated
+	held, err := s.readHeld(ctx, q, []source{k})
+	if err != nil {
+		return 0, err
 	}
-	if err := s.writeResources(ctx, q, res, now, &source{w.Kind, w.ID}, result == store.Created, rec); err != nil {
+	result, rec, err := s.recordStmt(w, held[k], now)
+	if err != nil || result == store.Unchanged {
+		return result, err
+	}
+	if err := s.writeResources(ctx, q, res, now, &k, result == store.Created, rec); err != nil {
 		return 0, err
 	}
 	return result, nil
 }
 
-// finishWrites is the last part of record writes, one batch under the
+// heldRecord is what a write finds held of its record.
+type heldRecord struct {
+	found   bool
+	version int
+	body    []byte
+}
+
+// lockRecords takes the record locks of keys (Dialect.LockRecord), in
+// the order given, in one batch.
+func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error {
+	if s.d.LockRecord == "" || len(keys) == 0 {
+		return nil
+	}
+	stmts := make([]Stmt, len(keys))
+	for i, k := range keys {
+		stmts[i] = Stmt{s.d.LockRecord, []any{string(k.kind) + "/" + k.id}}
+	}
+	if err := execAll(ctx, q, stmts); err != nil {
+		return fmt.Errorf("lock records: %w", err)
+	}
+	return nil
+}
+
+// readHeld reads the held version and body of the records keys, in one
+// statement per readChunk of them; a record not held is absent.
+func (s *Store) readHeld(ctx context.Context, q Querier, keys []source) (map[source]heldRecord, error) {
+	out := make(map[source]heldRecord, len(keys))
+	for start := 0; start < len(keys); start += readChunk {
+		a := &args{}
+		var conds []string
+		for _, k := range keys[start:min(start+readChunk, len(keys))] {
+			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
+		}
+		rows, err := queryAll(ctx, q, func(r Row) (row struct {
+			k source
+			h heldRecord
+		}, err error) {
+			var kind string
+			err = r.Scan(&kind, &row.k.id, &row.h.version, &row.h.body)
+			row.k.kind, row.h.found = clinic.Kind(kind), true
+			return row, err
+		}, `SELECT kind, id, version, body FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+		if err != nil {
+			return nil, fmt.Errorf("read records: %w", err)
+		}
+		for _, r := range rows {
+			out[r.k] = r.h
+		}
+	}
+	return out, nil
+}
+
+// recordStmt decides a write against what is held of its record: the
+// statement writing the record's row, and the result. ErrStale and
+// ErrConflict, and Unchanged (an exact replay), come with no statement.
+func (s *Store) recordStmt(w store.Write, h heldRecord, now int64) (store.PutResult, Stmt, error) {
+	switch {
+	case !h.found:
+		return store.Created, Stmt{`INSERT INTO records (kind, id, version, patient_id, body, origin, seq, updated_us)
+VALUES ($1, $2, $3, $4, $5, $6, ` + s.d.NextSeq + `, $7)`,
+			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}, nil
+	case w.Version < h.version:
+		return 0, Stmt{}, fmt.Errorf("%w: %s/%s version %d, stored %d", store.ErrStale, w.Kind, w.ID, w.Version, h.version)
+	case w.Version == h.version:
+		if bytes.Equal(h.body, w.Body) {
+			return store.Unchanged, Stmt{}, nil
+		}
+		return 0, Stmt{}, fmt.Errorf("%w: %s/%s version %d", store.ErrConflict, w.Kind, w.ID, w.Version)
+	default:
+		return store.Updated, Stmt{`UPDATE records SET version = $3, patient_id = $4, body = $5, origin = $6,
+seq = ` + s.d.NextSeq + `, updated_us = $7 WHERE kind = $1 AND id = $2`,
+			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}, nil
+	}
+}
+
+// finishStmts are the last statements of record writes, under the
 // sequence lock (Dialect.SeqLock) held to commit: each record's final
 // sequence value and its outbox entry.
-func (s *Store) finishWrites(ctx context.Context, q Querier, ws []store.Write, now int64) error {
+func (s *Store) finishStmts(ws []store.Write, now int64) []Stmt {
+	if len(ws) == 0 {
+		return nil
+	}
 	var stmts []Stmt
 	if s.d.SeqLock != "" {
 		stmts = append(stmts, Stmt{s.d.SeqLock, nil})
@@ -269,7 +374,12 @@ func (s *Store) finishWrites(ctx context.Context, q Querier, ws []store.Write, n
 			stmts = append(stmts, enqueueStmt(w.Kind, w.ID, w.Version, w.PatientID, now))
 		}
 	}
-	if err := execAll(ctx, q, stmts); err != nil {
+	return stmts
+}
+
+// finishWrites runs finishStmts.
+func (s *Store) finishWrites(ctx context.Context, q Querier, ws []store.Write, now int64) error {
+	if err := execAll(ctx, q, s.finishStmts(ws, now)); err != nil {
 		return fmt.Errorf("assign seq and enqueue: %w", err)
 	}
 	return nil

@@ -195,6 +195,25 @@ source_kind, source_id, ord FROM resources WHERE `+strings.Join(conds, " OR ")+`
 //
 // pre are statements to run first in the batch (the record's own row).
 func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, now int64, replace *source, fresh bool, pre ...Stmt) error {
+	stmts, deletes, err := s.projectionStmts(ctx, q, ps, now, replace, fresh, pre...)
+	if err != nil {
+		return err
+	}
+	if err := execAll(ctx, q, stmts); err != nil {
+		return fmt.Errorf("write resources: %w", err)
+	}
+	for _, k := range deletes {
+		if err := s.deleteResource(ctx, q, k[0], k[1], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// projectionStmts reads what writeResources needs to know (nothing for a
+// fresh record) and returns the statements it would send, and the
+// resources it would then delete, in their order.
+func (s *Store) projectionStmts(ctx context.Context, q Querier, ps []prepared, now int64, replace *source, fresh bool, pre ...Stmt) (stmts []Stmt, deletes [][2]string, err error) {
 	var stale map[[2]string]bool
 	if replace != nil && !fresh {
 		keys, err := queryAll(ctx, q, func(r Row) (k [2]string, err error) {
@@ -203,7 +222,7 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 		}, `SELECT type, id FROM resources WHERE source_kind = $1 AND source_id = $2 AND deleted = 0`,
 			string(replace.kind), replace.id)
 		if err != nil {
-			return fmt.Errorf("read projection: %w", err)
+			return nil, nil, fmt.Errorf("read projection: %w", err)
 		}
 		stale = make(map[[2]string]bool, len(keys))
 		for _, k := range keys {
@@ -219,13 +238,13 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 	if !fresh {
 		var err error
 		if curs, err = s.readCurrents(ctx, q, ps); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	// What the projection changes is known from the rows just read, so
 	// the writes need no answers and go as one batch (on PostgreSQL one
 	// round trip).
-	stmts := append([]Stmt(nil), pre...)
+	stmts = append([]Stmt(nil), pre...)
 	var changed [][2]string
 	// Identifier rows to clear: the old identifiers of the resources
 	// read, by their full key (the table has no (type, id) index).
@@ -251,7 +270,7 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 				if !ok {
 					if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM resources WHERE source_kind = $1 AND source_id = $2`,
 						string(r.SourceKind), r.SourceID).Scan(&n); err != nil {
-						return fmt.Errorf("next ord: %w", err)
+						return nil, nil, fmt.Errorf("next ord: %w", err)
 					}
 				}
 				ord, nextOrd[src] = n, n+1
@@ -269,7 +288,7 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 		if found {
 			olds, err := identPairsOf(cur.idents)
 			if err != nil {
-				return fmt.Errorf("resource %s/%s: %w", r.Type, r.ID, err)
+				return nil, nil, fmt.Errorf("resource %s/%s: %w", r.Type, r.ID, err)
 			}
 			for _, pair := range olds {
 				oldIdents = append(oldIdents, [4]string{pair[1], pair[0], r.Type, r.ID})
@@ -280,23 +299,15 @@ func (s *Store) writeResources(ctx context.Context, q Querier, ps []prepared, no
 	// trigger (migration 4 on SQLite, 3 on PostgreSQL).
 	stmts = append(stmts, upsertStmts(upserts)...)
 	stmts = append(stmts, identifierStmts(ps, changed, oldIdents)...)
-	if err := execAll(ctx, q, stmts); err != nil {
-		return fmt.Errorf("write resources: %w", err)
-	}
 	// Delete in a fixed order so concurrent writers lock rows alike.
-	keys := make([][2]string, 0, len(stale))
+	deletes = make([][2]string, 0, len(stale))
 	for k := range stale {
-		keys = append(keys, k)
+		deletes = append(deletes, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	sort.Slice(deletes, func(i, j int) bool {
+		return deletes[i][0] < deletes[j][0] || deletes[i][0] == deletes[j][0] && deletes[i][1] < deletes[j][1]
 	})
-	for _, k := range keys {
-		if err := s.deleteResource(ctx, q, k[0], k[1], now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return stmts, deletes, nil
 }
 
 // upsertStmts writes the changed resources, readChunk to a multi-row
