@@ -628,7 +628,7 @@ func (s *Syncer) buildBundle(ctx context.Context, chunk []*op, mode string) ([]b
 }
 
 // applyBundleResponse settles each op from its response entry.
-func (s *Syncer) applyBundleResponse(ctx context.Context, chunk []*op, resp *upstream.Bundle) {
+func (s *Syncer) applyBundleResponse(ctx context.Context, chunk []*op, resp *upstream.BundleReply) {
 	if len(resp.Entry) != len(chunk) {
 		f := &failure{reason: fmt.Sprintf("upstream answered %d entries for %d", len(resp.Entry), len(chunk))}
 		for _, o := range chunk {
@@ -640,7 +640,13 @@ func (s *Syncer) applyBundleResponse(ctx context.Context, chunk []*op, resp *ups
 		r := resp.Entry[i].Response
 		code := r.Code()
 		if code >= 200 && code < 300 {
-			s.delivered(o, r.Location, r.ETag, resp.Entry[i].Resource)
+			w := resp.Entry[i].Resource
+			s.deliveredAs(o, r.Location, r.ETag, func() (string, string) {
+				if w == nil {
+					return "", ""
+				}
+				return w.ID, w.Meta.VersionID
+			})
 			continue
 		}
 		// A batch entry failed on its own: the same rules as a single write.
@@ -696,6 +702,19 @@ func (s *Syncer) single(ctx context.Context, o *op) {
 
 // delivered records a successful write of o.
 func (s *Syncer) delivered(o *op, location, etag string, body []byte) {
+	s.deliveredAs(o, location, etag, func() (id, version string) {
+		var w upstream.WrittenResource
+		if len(body) > 0 && json.Unmarshal(body, &w) == nil {
+			return w.ID, w.Meta.VersionID
+		}
+		return "", ""
+	})
+}
+
+// deliveredAs records a write the upstream took. The upstream id and
+// version come from Location and ETag, else from the resource the
+// upstream returned, which fromBody reads (only when needed).
+func (s *Syncer) deliveredAs(o *op, location, etag string, fromBody func() (id, version string)) {
 	if o.method == http.MethodDelete {
 		// A tombstone: the store keeps deliveries by resource, so an empty
 		// upstream id marks one that is gone and needs no more deleting.
@@ -706,20 +725,13 @@ func (s *Syncer) delivered(o *op, location, etag string, body []byte) {
 	if v := upstream.VersionFromETag(etag); v != "" {
 		version = v
 	}
-	if len(body) > 0 && (id == "" || version == "") {
-		var meta struct {
-			ID   string `json:"id"`
-			Meta struct {
-				VersionID string `json:"versionId"`
-			} `json:"meta"`
+	if id == "" || version == "" {
+		bid, bversion := fromBody()
+		if id == "" {
+			id = bid
 		}
-		if json.Unmarshal(body, &meta) == nil {
-			if id == "" {
-				id = meta.ID
-			}
-			if version == "" {
-				version = meta.Meta.VersionID
-			}
+		if version == "" {
+			version = bversion
 		}
 	}
 	if id == "" {

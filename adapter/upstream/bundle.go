@@ -15,6 +15,30 @@ type Bundle struct {
 	Entry        []Entry      `json:"entry,omitempty"`
 }
 
+// BundleReply is the answer to a batch or transaction Bundle, read for
+// what a writer needs of each entry: its response, and the id and version
+// of the resource written when the server returns it. Decoding only those
+// scans each returned resource once instead of keeping it to decode
+// again.
+type BundleReply struct {
+	ResourceType string       `json:"resourceType"`
+	Entry        []ReplyEntry `json:"entry,omitempty"`
+}
+
+// ReplyEntry is one entry of a BundleReply.
+type ReplyEntry struct {
+	Response *EntryResponse   `json:"response,omitempty"`
+	Resource *WrittenResource `json:"resource,omitempty"`
+}
+
+// WrittenResource is what a writer needs of a resource the server returns.
+type WrittenResource struct {
+	ID   string `json:"id"`
+	Meta struct {
+		VersionID string `json:"versionId"`
+	} `json:"meta"`
+}
+
 // BundleLink is one Bundle.link.
 type BundleLink struct {
 	Relation string `json:"relation"`

@@ -309,14 +309,14 @@ func (c *Client) Delete(ctx context.Context, typ, id string) error {
 	return err
 }
 
-// PostBundle posts a batch or transaction Bundle to the base and decodes
+// PostBundle posts a batch or transaction Bundle to the base and reads
 // the response Bundle.
-func (c *Client) PostBundle(ctx context.Context, bundle []byte) (*Bundle, error) {
+func (c *Client) PostBundle(ctx context.Context, bundle []byte) (*BundleReply, error) {
 	resp, err := c.Do(ctx, http.MethodPost, "", nil, bundle)
 	if err != nil {
 		return nil, err
 	}
-	var b Bundle
+	var b BundleReply
 	if err := json.Unmarshal(resp.Body, &b); err != nil {
 		return nil, fmt.Errorf("upstream: bundle response: %w", err)
 	}
