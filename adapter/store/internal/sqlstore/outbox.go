@@ -106,7 +106,7 @@ func (s *Store) finish(ctx context.Context, q Querier, seq int64, set string, se
 		return outboxEntry{}, false, fmt.Errorf("read outbox entry %d: %w", seq, err)
 	}
 	e.kind = clinic.Kind(kind)
-	if err := s.lockRecord(ctx, q, e.kind, e.id); err != nil {
+	if err := s.lockRecords(ctx, q, []source{{e.kind, e.id}}); err != nil {
 		return outboxEntry{}, false, err
 	}
 	n, err := q.Exec(ctx, `UPDATE outbox SET `+set+` WHERE seq = $1 AND state = 'pending'`, append([]any{seq}, setArgs...)...)

@@ -56,16 +56,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-func (s *Store) lockRecord(ctx context.Context, q Querier, kind clinic.Kind, id string) error {
-	if s.d.LockRecord == "" {
-		return nil
-	}
-	if _, err := q.Exec(ctx, s.d.LockRecord, string(kind)+"/"+id); err != nil {
-		return fmt.Errorf("lock record: %w", err)
-	}
-	return nil
-}
-
 func (s *Store) lockSeq(ctx context.Context, q Querier) error {
 	if s.d.SeqLock == "" {
 		return nil
@@ -302,31 +292,16 @@ func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error
 	return nil
 }
 
-// readHeld reads the held version and body of the records keys, in one
-// statement per readChunk of them; a record not held is absent.
+// readHeld reads the held version and body of the records keys; a
+// record not held is absent.
 func (s *Store) readHeld(ctx context.Context, q Querier, keys []source) (map[source]heldRecord, error) {
-	out := make(map[source]heldRecord, len(keys))
-	for start := 0; start < len(keys); start += readChunk {
-		a := &args{}
-		var conds []string
-		for _, k := range keys[start:min(start+readChunk, len(keys))] {
-			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
-		}
-		rows, err := queryAll(ctx, q, func(r Row) (row struct {
-			k source
-			h heldRecord
-		}, err error) {
-			var kind string
-			err = r.Scan(&kind, &row.k.id, &row.h.version, &row.h.body)
-			row.k.kind, row.h.found = clinic.Kind(kind), true
-			return row, err
-		}, `SELECT kind, id, version, body FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
-		if err != nil {
-			return nil, fmt.Errorf("read records: %w", err)
-		}
-		for _, r := range rows {
-			out[r.k] = r.h
-		}
+	recs, err := readRecords(ctx, q, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read records: %w", err)
+	}
+	out := make(map[source]heldRecord, len(recs))
+	for _, r := range recs {
+		out[source{r.Kind, r.ID}] = heldRecord{found: true, version: r.Version, body: r.Body}
 	}
 	return out, nil
 }
@@ -446,24 +421,37 @@ func (s *Store) GetRecord(ctx context.Context, kind clinic.Kind, id string) (sto
 // GetRecords returns the stored versions of the records named, in one
 // statement per readChunk keys; records not held are left out.
 func (s *Store) GetRecords(ctx context.Context, keys []store.RecordKey) ([]store.StoredRecord, error) {
+	srcs := make([]source, len(keys))
+	for i, k := range keys {
+		srcs[i] = source{k.Kind, k.ID}
+	}
 	var out []store.StoredRecord
 	err := s.db.Read(ctx, func(q Querier) error {
-		for start := 0; start < len(keys); start += readChunk {
-			a := &args{}
-			var conds []string
-			for _, k := range keys[start:min(start+readChunk, len(keys))] {
-				conds = append(conds, "(kind = "+a.add(string(k.Kind))+" AND id = "+a.add(k.ID)+")")
-			}
-			recs, err := queryAll(ctx, q, scanRecord, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
-			if err != nil {
-				return err
-			}
-			out = append(out, recs...)
-		}
-		return nil
+		var err error
+		out, err = readRecords(ctx, q, srcs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: get records: %w", err)
+	}
+	return out, nil
+}
+
+// readRecords reads the held records among keys, in one statement per
+// readChunk of them.
+func readRecords(ctx context.Context, q Querier, keys []source) ([]store.StoredRecord, error) {
+	var out []store.StoredRecord
+	for start := 0; start < len(keys); start += readChunk {
+		a := &args{}
+		var conds []string
+		for _, k := range keys[start:min(start+readChunk, len(keys))] {
+			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
+		}
+		recs, err := queryAll(ctx, q, scanRecord, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
 	}
 	return out, nil
 }

@@ -542,7 +542,7 @@ func (s *Store) PutResources(ctx context.Context, rs []store.Resource, enqueue b
 		}
 		heads := map[source]head{}
 		for _, src := range sources {
-			if err := s.lockRecord(ctx, q, src.kind, src.id); err != nil {
+			if err := s.lockRecords(ctx, q, []source{src}); err != nil {
 				return err
 			}
 			var h head
