@@ -120,7 +120,7 @@ func BenchmarkPush(b *testing.B) {
 				b.StartTimer()
 				start = time.Now()
 				stop := runSyncer(b, s)
-				waitDrained(b, st, 10*time.Minute)
+				waitDrainedEvery(b, st, 10*time.Minute, 5*time.Millisecond)
 				rate := float64(benchRecords) / time.Since(start).Seconds()
 				b.StopTimer()
 				stop()

@@ -162,6 +162,13 @@ func runSyncer(t testing.TB, s *sync.Syncer) (stop func()) {
 // waitDrained waits until the outbox has no pending entries.
 func waitDrained(t testing.TB, st store.Store, timeout time.Duration) store.OutboxStats {
 	t.Helper()
+	return waitDrainedEvery(t, st, timeout, 50*time.Millisecond)
+}
+
+// waitDrainedEvery is waitDrained looking every poll: a benchmark timing
+// the drain looks often, as its measurement is late by up to one poll.
+func waitDrainedEvery(t testing.TB, st store.Store, timeout, poll time.Duration) store.OutboxStats {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		stats, err := st.OutboxStats(context.Background())
@@ -174,7 +181,7 @@ func waitDrained(t testing.TB, st store.Store, timeout time.Duration) store.Outb
 		if time.Now().After(deadline) {
 			t.Fatalf("outbox not drained after %s: %+v", timeout, stats)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(poll)
 	}
 }
 
