@@ -175,6 +175,12 @@ func BenchmarkPutRecord(b *testing.B) {
 
 func TestInsertRaw(t *testing.T) { storetest.CheckInsertRaw(t, openDir(t, t.TempDir())) }
 
+// BenchmarkGroupCommit: a group of three projected administrations
+// against three bare record writes (storetest.BenchGroupCommit).
+func BenchmarkGroupCommit(b *testing.B) {
+	storetest.BenchGroupCommit(b, func(b *testing.B) store.Store { return openDir(b, b.TempDir()) })
+}
+
 func BenchmarkInsertRaw(b *testing.B) {
 	storetest.BenchInsertRaw(b, func(b *testing.B) storetest.RawInserter { return openDir(b, b.TempDir()) })
 }
