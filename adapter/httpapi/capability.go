@@ -65,7 +65,7 @@ func (s *Server) capabilities() conformance.Capabilities {
 			ReadHistory:     contains(typeLevel, "vread"),
 			ConditionalRead: "not-match",
 			SearchIncludes:  d.Includes,
-			Documentation:   "Search is strict: an unknown parameter or modifier is answered 400 (Prefer: handling=lenient ignores unknown parameters). Paging with _count and _offset (next links); Bundle.total is always given.",
+			Documentation:   "Search is strict: an unknown parameter or modifier is answered 400 (Prefer: handling=lenient ignores unknown parameters). Paging with _count: next links carry a _cursor (keyset), so pages after a changed resource do not shift; _offset is also taken. Bundle.total is always given.",
 		}
 		for _, p := range d.Params {
 			rc.SearchParams = append(rc.SearchParams, conformance.SearchParam{Name: p.Name, Type: p.Type, Definition: p.Definition, Documentation: p.Doc})

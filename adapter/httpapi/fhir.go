@@ -253,10 +253,13 @@ func (s *Server) search(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	var page store.ResourcePage
+	hasNext := false
 	if !req.empty {
 		q := req.query
 		if q.Count == 0 {
 			q.Count = 1 // _count=0: the total only
+		} else {
+			q.Count++ // one more tells whether a next page has any
 		}
 		page, err = s.cfg.Store.SearchResources(ctx, q)
 		if errors.Is(err, store.ErrInvalid) {
@@ -267,8 +270,9 @@ func (s *Server) search(c *gin.Context) {
 			s.internal(c, fmt.Errorf("search %s: %w", def.Type, err))
 			return
 		}
-		if req.query.Count == 0 {
-			page.Resources = nil
+		if len(page.Resources) > req.query.Count {
+			hasNext = req.query.Count > 0
+			page.Resources = page.Resources[:req.query.Count]
 		}
 	}
 	base := s.baseURL(c)
@@ -279,22 +283,35 @@ func (s *Server) search(c *gin.Context) {
 		Type:         "searchset",
 		Total:        &page.Total,
 	}
-	link := func(offset int) string {
+	// link is this search's URL at a page: after a cursor, at an offset,
+	// or (neither) the first.
+	link := func(cursor string, offset int) string {
 		v := url.Values{}
 		for k, vs := range req.canonical {
 			v[k] = vs
 		}
 		v.Set("_count", strconv.Itoa(req.query.Count))
-		v.Set("_offset", strconv.Itoa(offset))
+		switch {
+		case cursor != "":
+			v.Set("_cursor", cursor)
+		case offset > 0:
+			v.Set("_offset", strconv.Itoa(offset))
+		}
 		return base + "/fhir/" + def.Type + "?" + v.Encode()
 	}
-	bundle.Link = append(bundle.Link, bundleLink{Relation: "self", URL: link(req.query.Offset)})
-	if next := req.query.Offset + len(page.Resources); req.query.Count > 0 && next < page.Total {
-		bundle.Link = append(bundle.Link, bundleLink{Relation: "next", URL: link(next)})
+	self := ""
+	if c := req.query.After; c != nil {
+		self = cursorOf(store.Resource{LastUpdated: c.LastUpdated, Type: c.Type, ID: c.ID})
+	}
+	bundle.Link = append(bundle.Link, bundleLink{Relation: "self", URL: link(self, req.query.Offset)})
+	// Next pages go by cursor (keyset): they do not shift when resources
+	// before them change. A client's own _offset still gets previous.
+	if hasNext && len(page.Resources) > 0 {
+		bundle.Link = append(bundle.Link, bundleLink{Relation: "next", URL: link(cursorOf(page.Resources[len(page.Resources)-1]), 0)})
 	}
 	if req.query.Offset > 0 && req.query.Count > 0 {
 		prev := max(req.query.Offset-req.query.Count, 0)
-		bundle.Link = append(bundle.Link, bundleLink{Relation: "previous", URL: link(prev)})
+		bundle.Link = append(bundle.Link, bundleLink{Relation: "previous", URL: link("", prev)})
 	}
 	seen := map[string]bool{}
 	for _, r := range page.Resources {

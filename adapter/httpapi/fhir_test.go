@@ -291,8 +291,8 @@ func TestFacadeSearch(t *testing.T) {
 		if strings.Join(all, ",") != strings.Join(paged, ",") {
 			t.Fatalf("paging gave %v, want %v", paged, all)
 		}
-		if b, m, _ := e.search(t, "/fhir/MedicationAdministration?_count=0"); len(m) != 0 || *b.Total != len(all) {
-			t.Fatalf("_count=0: %d entries, total %d", len(m), *b.Total)
+		if b, m, _ := e.search(t, "/fhir/MedicationAdministration?_count=0"); len(m) != 0 || *b.Total != len(all) || linkOf(b, "next") != "" {
+			t.Fatalf("_count=0: %d entries, total %d, next %q", len(m), *b.Total, linkOf(b, "next"))
 		}
 
 		// _include.
@@ -322,7 +322,9 @@ func TestFacadeSearch(t *testing.T) {
 
 		// Strict: unknown parameters, modifiers and bad values are 400.
 		for _, q := range []string{"foo=bar", "status:not=completed", "effective-time=2026-13-45", "effective-time=ap2026",
-			"_include=MedicationAdministration:performer", "_count=x", "_sort=date", "patient=Patient/a%20b"} {
+			"_include=MedicationAdministration:performer", "_count=x", "_sort=date", "patient=Patient/a%20b",
+			"_cursor=bogus", "_cursor=12~MedicationAdministration~a~b", "_cursor=-1~MedicationAdministration~a",
+			"_cursor=12~MedicationAdministration~a&_offset=1"} {
 			r := e.get("/fhir/MedicationAdministration?"+q, tokWriter)
 			if r.status != http.StatusBadRequest {
 				t.Errorf("%s: %d, want 400: %s", q, r.status, r.body)
@@ -341,6 +343,63 @@ func TestFacadeSearch(t *testing.T) {
 			t.Fatalf("POST _search with JSON: %d", r.status)
 		}
 	})
+}
+
+// TestFacadePagingStable: a resource of a page the client has read
+// changes before it asks for the next; the next links (by cursor) still
+// reach every other match, where offsets would skip one.
+func TestFacadePagingStable(t *testing.T) {
+	eachStore(t, func(t *testing.T, o opener) {
+		e := newEnv(t, o)
+		exs := e.seed(t)
+		_, all, _ := e.search(t, "/fhir/Patient?_count=100")
+		if len(all) < 3 {
+			t.Fatalf("%d patients: the test needs three", len(all))
+		}
+		first, m, _ := e.search(t, "/fhir/Patient?_count=1")
+		next := linkOf(first, "next")
+		if len(m) != 1 || !strings.Contains(next, "_cursor=") {
+			t.Fatalf("first page %v, next %q", m, next)
+		}
+		// A new version of the first page's patient moves it to the end.
+		var ex example
+		for _, x := range exs {
+			if x.kind == "patient" && "Patient/"+e.fhirID("Patient", clinic.KindPatient, x.id) == m[0] {
+				ex = x
+			}
+		}
+		var rec map[string]any
+		decodeJSON(t, ex.body, &rec)
+		rec["version"] = rec["version"].(float64) + 1
+		rec["family_name"] = "Renamed"
+		body, _ := json.Marshal(rec)
+		if r := e.put("/clinic/v1/patients/"+ex.id, body); r.status != http.StatusOK {
+			t.Fatalf("update %s: %d %s", ex.id, r.status, r.body)
+		}
+		seen := map[string]int{m[0]: 1}
+		for i := 0; next != "" && i < 10; i++ {
+			b, page, _ := e.search(t, strings.TrimPrefix(next, "http://ivbridge.test"))
+			for _, id := range page {
+				seen[id]++
+			}
+			next = linkOf(b, "next")
+		}
+		for _, id := range all {
+			if seen[id] == 0 {
+				t.Errorf("paging skipped %s after %s changed (seen %v)", id, m[0], seen)
+			}
+		}
+	})
+}
+
+// linkOf returns the bundle's link of relation rel, "" when it has none.
+func linkOf(b bundle, rel string) string {
+	for _, l := range b.Link {
+		if l.Relation == rel {
+			return l.URL
+		}
+	}
+	return ""
 }
 
 func contains(list []string, v string) bool {

@@ -97,7 +97,7 @@ func TestParseSearch(t *testing.T) {
 // panics, and what it accepts is a query the store can run.
 func FuzzParseSearch(f *testing.F) {
 	for _, s := range []string{"_id=a,b", "patient=Patient/x&status=completed", "effective-time=ge2026-01-01T00:00:00+05:00",
-		"_count=0&_offset=3", "_include=MedicationAdministration:request", "identifier=|v", "subject=Group/1", "%zz", "a=b=c"} {
+		"_count=0&_offset=3", "_cursor=1772463720000000~MedicationAdministration~a-1", "_cursor=1~X~y&_offset=2", "_include=MedicationAdministration:request", "identifier=|v", "subject=Group/1", "%zz", "a=b=c"} {
 		f.Add(s)
 	}
 	ma := defOf(f, "MedicationAdministration")
@@ -112,6 +112,9 @@ func FuzzParseSearch(f *testing.F) {
 		}
 		if r.query.Count < 0 || r.query.Count > maxCount || r.query.Offset < 0 {
 			t.Fatalf("%q: paging %d/%d", raw, r.query.Count, r.query.Offset)
+		}
+		if c := r.query.After; c != nil && (r.query.Offset != 0 || !idPattern.MatchString(c.ID) || !typePattern.MatchString(c.Type)) {
+			t.Fatalf("%q: accepted cursor %+v with offset %d", raw, c, r.query.Offset)
 		}
 		for _, d := range append(r.query.Date, r.query.LastUpdated...) {
 			if _, err := store.ParseDateRange(d.Value); err != nil {

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ivbridge/ivbridge/adapter/store"
 )
@@ -144,6 +146,7 @@ func (e *SearchError) Error() string {
 var (
 	datePattern    = regexp.MustCompile(`^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]+)?)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?)?)?$`)
 	idPattern      = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+	typePattern    = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}$`)
 	datePrefixes   = []store.Comparator{store.EQ, store.NE, store.LT, store.GT, store.LE, store.GE, store.SA, store.EB}
 	unsupportedPfx = []string{"ap"}
 )
@@ -192,6 +195,16 @@ func parseSearch(def resourceDef, params url.Values, lenient bool) (searchReques
 				return req, &SearchError{name, "must be a non-negative integer"}
 			}
 			req.query.Offset = n
+			continue
+		case "_cursor":
+			if hasMod || len(values) != 1 {
+				return req, &SearchError{name, "give _cursor once, without modifier"}
+			}
+			c, err := parseCursor(values[0])
+			if err != nil {
+				return req, &SearchError{name, err.Error()}
+			}
+			req.query.After = c
 			continue
 		case "_format":
 			continue // checked by content negotiation
@@ -244,6 +257,9 @@ func parseSearch(def resourceDef, params url.Values, lenient bool) (searchReques
 				return req, err
 			}
 		}
+	}
+	if req.query.After != nil && req.query.Offset > 0 {
+		return req, &SearchError{"_cursor", "give _cursor or _offset, not both"}
 	}
 	return req, nil
 }
@@ -382,4 +398,28 @@ func intersect(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// The next links of a search carry a cursor, the last resource of the
+// page (keyset paging): the pages after it do not shift when resources
+// before it change, as offsets would. Its form is
+// <lastUpdated in µs since the epoch>~<type>~<id>; none of the three
+// holds a "~".
+
+// cursorOf is the _cursor value of the place after r.
+func cursorOf(r store.Resource) string {
+	return strconv.FormatInt(r.LastUpdated.UnixMicro(), 10) + "~" + r.Type + "~" + r.ID
+}
+
+// parseCursor reads a _cursor value.
+func parseCursor(v string) (*store.ResourceCursor, error) {
+	parts := strings.Split(v, "~")
+	if len(parts) != 3 {
+		return nil, errors.New("not a cursor this server gave")
+	}
+	us, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || us < 0 || !typePattern.MatchString(parts[1]) || !idPattern.MatchString(parts[2]) {
+		return nil, errors.New("not a cursor this server gave")
+	}
+	return &store.ResourceCursor{LastUpdated: time.UnixMicro(us).UTC(), Type: parts[1], ID: parts[2]}, nil
 }

@@ -159,8 +159,19 @@ type ResourceQuery struct {
 	Status      []string
 	Date        []DateFilter
 	LastUpdated []DateFilter
-	Offset      int // stable paging: ordered by (LastUpdated, Type, ID)
-	Count       int // page size; <= 0 means every match after Offset
+	// Matches are ordered by (LastUpdated, Type, ID). A page starts
+	// after After, when set (keyset paging: a page does not shift when
+	// resources before it change), else after Offset matches; not both.
+	After  *ResourceCursor
+	Offset int
+	Count  int // page size; <= 0 means every match after After or Offset
+}
+
+// ResourceCursor is a place in the search order: the last resource of a
+// page, which the next page starts after.
+type ResourceCursor struct {
+	LastUpdated time.Time
+	Type, ID    string
 }
 
 // ResourcePage is one page of search results and the total match count.

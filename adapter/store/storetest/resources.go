@@ -302,6 +302,49 @@ func testSearchPaging(t *testing.T, open Opener) {
 			t.Errorf("offset %d count %d: got %v (total %d), want %v (total 7)", tt.offset, tt.count, got, total, tt.want)
 		}
 	}
+
+	// Keyset paging: pages of two after the last resource of the one
+	// before reach every match once, each with the full total.
+	ctx := context.Background()
+	var got []string
+	var after *store.ResourceCursor
+	for range 10 {
+		page, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", After: after, Count: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 7 {
+			t.Errorf("after %+v: total %d, want 7", after, page.Total)
+		}
+		if len(page.Resources) == 0 {
+			break
+		}
+		for _, r := range page.Resources {
+			got = append(got, r.ID)
+		}
+		last := page.Resources[len(page.Resources)-1]
+		after = &store.ResourceCursor{LastUpdated: last.LastUpdated, Type: last.Type, ID: last.ID}
+	}
+	if !equalStrings(got, order) {
+		t.Errorf("keyset pages = %v, want %v", got, order)
+	}
+	// A resource of the first page changes while a client pages: the
+	// pages after it shift under offsets, but not after a cursor.
+	first, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", Count: 2})
+	if err != nil || len(first.Resources) != 2 {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	clock.Advance(time.Second)
+	mustPut(t, s, write(clinic.KindReaction, "o5", 2, "p", res("Observation", "o5", "pt", "amended", "2026-03-05")), store.Updated)
+	last := first.Resources[1]
+	rest, _ := searchIDs(t, s, store.ResourceQuery{Type: "Observation", Count: 100,
+		After: &store.ResourceCursor{LastUpdated: last.LastUpdated, Type: last.Type, ID: last.ID}})
+	if want := []string{"o7", "o2", "o3", "o4", "o1", "o5"}; !equalStrings(rest, want) {
+		t.Errorf("after an update, the pages after the first = %v, want %v (o5 again, at its new place)", rest, want)
+	}
+	if _, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", After: after, Offset: 1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("cursor and offset together: err %v, want ErrInvalid", err)
+	}
 }
 
 func testSearchInvalid(t *testing.T, open Opener) {

@@ -688,9 +688,18 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 	if rq.Offset < 0 {
 		return store.ResourcePage{}, invalid("offset %d", rq.Offset)
 	}
+	if rq.After != nil && rq.Offset != 0 {
+		return store.ResourcePage{}, invalid("a page after a cursor and at an offset")
+	}
 	where := " FROM resources r WHERE " + strings.Join(conds, " AND ")
+	// The total counts every match; the page only those after the cursor.
 	countQuery := "SELECT COUNT(*)" + where
 	countArgs := slices.Clone(a.vals)
+	if c := rq.After; c != nil {
+		lu, typ, id := a.add(micros(c.LastUpdated)), a.add(c.Type), a.add(c.ID)
+		where += " AND (r.last_updated_us > " + lu + " OR r.last_updated_us = " + lu +
+			" AND (r.type > " + typ + " OR r.type = " + typ + " AND r.id > " + id + "))"
+	}
 	pageQuery := "SELECT " + resourceColsR + where + " ORDER BY r.last_updated_us, r.type, r.id"
 	if rq.Count > 0 {
 		pageQuery += " LIMIT " + a.add(rq.Count) + " OFFSET " + a.add(rq.Offset)
@@ -714,7 +723,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
 	}
 	n := len(page.Resources)
-	if (rq.Count <= 0 || n < rq.Count) && (n > 0 || rq.Offset == 0) {
+	if rq.After == nil && (rq.Count <= 0 || n < rq.Count) && (n > 0 || rq.Offset == 0) {
 		page.Total = rq.Offset + n
 		return page, nil
 	}
