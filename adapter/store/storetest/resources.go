@@ -328,6 +328,15 @@ func testSearchPaging(t *testing.T, open Opener) {
 	if !equalStrings(got, order) {
 		t.Errorf("keyset pages = %v, want %v", got, order)
 	}
+	// Across types (no type given) the cursor orders by type too.
+	third, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", Offset: 2, Count: 1})
+	if err != nil || len(third.Resources) != 1 {
+		t.Fatalf("third: %+v, %v", third, err)
+	}
+	r3 := third.Resources[0]
+	if rest, _ := searchIDs(t, s, store.ResourceQuery{After: &store.ResourceCursor{LastUpdated: r3.LastUpdated, Type: r3.Type, ID: r3.ID}}); !equalStrings(rest, order[3:]) {
+		t.Errorf("all types after %s = %v, want %v", r3.ID, rest, order[3:])
+	}
 	// A resource of the first page changes while a client pages: the
 	// pages after it shift under offsets, but not after a cursor.
 	first, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", Count: 2})

@@ -695,7 +695,13 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 	// The total counts every match; the page only those after the cursor.
 	countQuery := "SELECT COUNT(*)" + where
 	countArgs := slices.Clone(a.vals)
-	if c := rq.After; c != nil {
+	switch c := rq.After; {
+	case c == nil:
+	case c.Type == rq.Type:
+		// Within one type, a row comparison both stores seek to on the
+		// (type, last_updated, id) index.
+		where += " AND (r.last_updated_us, r.id) > (" + a.add(micros(c.LastUpdated)) + ", " + a.add(c.ID) + ")"
+	default:
 		lu, typ, id := a.add(micros(c.LastUpdated)), a.add(c.Type), a.add(c.ID)
 		where += " AND (r.last_updated_us > " + lu + " OR r.last_updated_us = " + lu +
 			" AND (r.type > " + typ + " OR r.type = " + typ + " AND r.id > " + id + "))"
