@@ -9,11 +9,12 @@ import (
 	"github.com/ivbridge/ivbridge/mappings/r4"
 )
 
-// keysOf extracts the search keys SearchKeys would read from the
-// resource's JSON, straight from the typed resource: every record write
-// indexes several resources, and reading their JSON back cost more than
-// validating it. ok is false for a type it does not know, or a resource
-// without an id (SearchKeys reads, or refuses, those). TestKeysOfAgreesWithSearchKeys pins the two together.
+// keysOf extracts the facade's search keys straight from a typed
+// resource (every record write indexes several, and reading their JSON
+// back cost more than validating it): the date parameter and status of
+// each type are those of searchParams. ok is false for a type the facade
+// does not index, or a resource without an id. TestKeysOfAgreesWithJSON
+// checks it against an independent reading of the JSON.
 func keysOf(res r4.Resource) (sr store.Resource, ok bool) {
 	var (
 		idents                   []fhir.Identifier
@@ -59,7 +60,7 @@ func keysOf(res r4.Resource) (sr store.Resource, ok bool) {
 	}
 	sr = store.Resource{Type: res.ResourceType(), ID: res.ResourceID()}
 	if sr.ID == "" {
-		return store.Resource{}, false // SearchKeys refuses it
+		return store.Resource{}, false
 	}
 	for _, id := range idents {
 		if v := deref(id.Value); v != "" {

@@ -7,7 +7,6 @@ package projection
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -55,11 +54,10 @@ func (p *Projector) Resources(kind clinic.Kind, id string, rs []r4.Resource) ([]
 			return nil, &InvalidError{Type: r.ResourceType(), SourceKind: string(kind), SourceID: id, Issues: issues}
 		}
 		sr, ok := keysOf(r)
-		if ok {
-			sr.Body = body
-		} else if sr, err = SearchKeys(body); err != nil {
-			return nil, fmt.Errorf("projection: index %s from %s %s: %w", r.ResourceType(), kind, id, err)
+		if !ok {
+			return nil, fmt.Errorf("projection: index %s from %s %s: no id, or a type the facade does not index", r.ResourceType(), kind, id)
 		}
+		sr.Body = body
 		sr.SourceKind, sr.SourceID = kind, id
 		out = append(out, sr)
 	}
@@ -150,125 +148,20 @@ func issuesText(issues []conformance.Issue) string {
 	return b.String()
 }
 
-// resourceJSON is the part of any resource the search keys come from.
-type resourceJSON struct {
-	ResourceType string          `json:"resourceType"`
-	ID           string          `json:"id"`
-	Identifier   json.RawMessage `json:"identifier"`
-	Status       string          `json:"status"`
-	Subject      *reference      `json:"subject"`
-	Patient      *reference      `json:"patient"`
-	Request      *reference      `json:"request"`
-	// Dates, by type.
-	BirthDate          string  `json:"birthDate"`
-	AuthoredOn         string  `json:"authoredOn"`
-	EffectiveDateTime  string  `json:"effectiveDateTime"`
-	EffectiveInstant   string  `json:"effectiveInstant"`
-	EffectivePeriod    *period `json:"effectivePeriod"`
-	Date               string  `json:"date"`
-	RecordedDate       string  `json:"recordedDate"`
-	IdentifiedDateTime string  `json:"identifiedDateTime"`
-	IdentifiedPeriod   *period `json:"identifiedPeriod"`
-	ClinicalStatus     *struct {
-		Coding []struct {
-			Code string `json:"code"`
-		} `json:"coding"`
-	} `json:"clinicalStatus"`
-}
-
-type reference struct {
-	Reference string `json:"reference"`
-}
-
-type period struct {
-	Start string `json:"start"`
-	End   string `json:"end"`
-}
-
-type identifierJSON struct {
-	System string `json:"system"`
-	Value  string `json:"value"`
-}
-
-// SearchKeys extracts the facade's search keys from a resource's JSON; the
-// date parameter and status of each type are those of searchParams.
+// SearchKeys extracts the facade's search keys from a resource's JSON
+// (keysOf of what the r4 codec reads); a resource without resourceType
+// or id, or of a type the facade does not index, is refused.
 func SearchKeys(body []byte) (store.Resource, error) {
-	var r resourceJSON
-	if err := json.Unmarshal(body, &r); err != nil {
+	res, err := r4.Unmarshal(body)
+	if err != nil {
 		return store.Resource{}, fmt.Errorf("read resource: %w", err)
 	}
-	if r.ResourceType == "" || r.ID == "" {
-		return store.Resource{}, fmt.Errorf("resource without resourceType or id")
+	sr, ok := keysOf(res)
+	if !ok {
+		return store.Resource{}, fmt.Errorf("no search keys for a %q without id or of a type the facade does not index", res.ResourceType())
 	}
-	sr := store.Resource{Type: r.ResourceType, ID: r.ID, Body: body}
-	// identifier is 0..* on most types and 0..1 (an object) on AdverseEvent.
-	if len(r.Identifier) > 0 {
-		var ids []identifierJSON
-		if r.Identifier[0] == '{' {
-			var one identifierJSON
-			if err := json.Unmarshal(r.Identifier, &one); err != nil {
-				return store.Resource{}, fmt.Errorf("read identifier: %w", err)
-			}
-			ids = append(ids, one)
-		} else if err := json.Unmarshal(r.Identifier, &ids); err != nil {
-			return store.Resource{}, fmt.Errorf("read identifier: %w", err)
-		}
-		for _, id := range ids {
-			if id.Value != "" {
-				sr.Identifiers = append(sr.Identifiers, id.System+"|"+id.Value)
-			}
-		}
-	}
-	refs := map[string]string{}
-	if r.Subject != nil && r.Subject.Reference != "" {
-		refs["subject"] = r.Subject.Reference
-	}
-	if r.Patient != nil && r.Patient.Reference != "" {
-		refs["patient"] = r.Patient.Reference
-	} else if r.Subject != nil && strings.HasPrefix(r.Subject.Reference, "Patient/") {
-		refs["patient"] = r.Subject.Reference
-	}
-	if r.Request != nil && r.Request.Reference != "" {
-		refs["request"] = r.Request.Reference
-	}
-	if len(refs) > 0 {
-		sr.Refs = refs
-	}
-	if r.ResourceType == "Patient" {
-		sr.PatientID = r.ID
-	} else if p, ok := strings.CutPrefix(refs["patient"], "Patient/"); ok {
-		sr.PatientID = p
-	}
-	switch r.ResourceType {
-	case "AllergyIntolerance", "Condition":
-		if r.ClinicalStatus != nil && len(r.ClinicalStatus.Coding) > 0 {
-			sr.Status = r.ClinicalStatus.Coding[0].Code
-		}
-	default:
-		sr.Status = r.Status
-	}
-	switch r.ResourceType {
-	case "Patient":
-		sr.Date = r.BirthDate
-	case "MedicationRequest":
-		sr.Date = r.AuthoredOn
-	case "MedicationAdministration", "Observation":
-		sr.Date = first(r.EffectiveDateTime, r.EffectiveInstant, start(r.EffectivePeriod))
-	case "AdverseEvent":
-		sr.Date = r.Date
-	case "AllergyIntolerance", "Condition":
-		sr.Date = r.RecordedDate
-	case "DetectedIssue":
-		sr.Date = first(r.IdentifiedDateTime, start(r.IdentifiedPeriod))
-	}
+	sr.Body = body
 	return sr, nil
-}
-
-func start(p *period) string {
-	if p == nil {
-		return ""
-	}
-	return first(p.Start, p.End)
 }
 
 func first(vs ...string) string {
