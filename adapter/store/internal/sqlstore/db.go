@@ -21,6 +21,11 @@ func queryAll[T any](ctx context.Context, q Querier, scan func(Row) (T, error), 
 	if err != nil {
 		return nil, err
 	}
+	return scanAll(rows, scan)
+}
+
+// scanAll scans every row of rows with scan and closes them.
+func scanAll[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
@@ -54,6 +59,42 @@ type Stmt struct {
 // order; the first error stops the batch and is returned.
 type Batcher interface {
 	ExecBatch(ctx context.Context, stmts []Stmt) error
+}
+
+// Pipeliner is implemented by write transactions that can send
+// statements along with others (PostgreSQL pipelining), saving the round
+// trips between them.
+type Pipeliner interface {
+	// QueryAfter runs pre, then the query, in one round trip.
+	QueryAfter(ctx context.Context, pre []Stmt, query string, args ...any) (Rows, error)
+	// AtCommit queues statements to be sent with the COMMIT; an error
+	// of one fails the transaction.
+	AtCommit(stmts []Stmt)
+}
+
+// queryAfter runs pre, then the query: in one round trip when q can.
+func queryAfter(ctx context.Context, q Querier, pre []Stmt, query string, args ...any) (Rows, error) {
+	if p, ok := q.(Pipeliner); ok {
+		return p.QueryAfter(ctx, pre, query, args...)
+	}
+	if err := execAll(ctx, q, pre); err != nil {
+		return nil, err
+	}
+	return q.Query(ctx, query, args...)
+}
+
+// execAtCommit runs the last statements of a write transaction: sent
+// with its COMMIT when q can, else now. Nothing may follow them in the
+// transaction.
+func execAtCommit(ctx context.Context, q Querier, stmts []Stmt) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if p, ok := q.(Pipeliner); ok {
+		p.AtCommit(stmts)
+		return nil
+	}
+	return execAll(ctx, q, stmts)
 }
 
 // execAll runs statements that need no answers in order: as one batch

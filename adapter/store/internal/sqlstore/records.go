@@ -165,10 +165,7 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 				keys = append(keys, k) // items are sorted by record
 			}
 		}
-		if err := s.lockRecords(ctx, q, keys); err != nil {
-			return err
-		}
-		held, err := s.readHeld(ctx, q, keys)
+		held, err := s.lockAndReadHeld(ctx, q, keys)
 		if err != nil {
 			return err
 		}
@@ -218,8 +215,9 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			results[it.i] = r
 			written = append(written, w)
 		}
-		pending = append(pending, s.finishStmts(written, now)...)
-		if err := flush(); err != nil {
+		// The last statements go with the commit: the sequence lock
+		// they take is held for no round trip of its own.
+		if err := execAtCommit(ctx, q, append(pending, s.finishStmts(written, now)...)); err != nil {
 			return fmt.Errorf("write records: %w", err)
 		}
 		return nil
@@ -252,10 +250,7 @@ func (s *Store) GroupConcurrency() int {
 // means nothing was written and finishWrites is not needed.
 func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []prepared, now int64) (store.PutResult, error) {
 	k := source{w.Kind, w.ID}
-	if err := s.lockRecords(ctx, q, []source{k}); err != nil {
-		return 0, err
-	}
-	held, err := s.readHeld(ctx, q, []source{k})
+	held, err := s.lockAndReadHeld(ctx, q, []source{k})
 	if err != nil {
 		return 0, err
 	}
@@ -276,28 +271,35 @@ type heldRecord struct {
 	body    []byte
 }
 
-// lockRecords takes the record locks of keys (Dialect.LockRecord), in
-// the order given, in one batch.
-func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error {
-	if s.d.LockRecord == "" || len(keys) == 0 {
+// lockStmts take the record locks of keys (Dialect.LockRecord), in the
+// order given.
+func (s *Store) lockStmts(keys []source) []Stmt {
+	if s.d.LockRecord == "" {
 		return nil
 	}
 	stmts := make([]Stmt, len(keys))
 	for i, k := range keys {
 		stmts[i] = Stmt{s.d.LockRecord, []any{string(k.kind) + "/" + k.id}}
 	}
-	if err := execAll(ctx, q, stmts); err != nil {
+	return stmts
+}
+
+// lockRecords takes the record locks of keys, in one batch.
+func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error {
+	if err := execAll(ctx, q, s.lockStmts(keys)); err != nil {
 		return fmt.Errorf("lock records: %w", err)
 	}
 	return nil
 }
 
-// readHeld reads the held version and body of the records keys; a
-// record not held is absent.
-func (s *Store) readHeld(ctx context.Context, q Querier, keys []source) (map[source]heldRecord, error) {
-	recs, err := readRecords(ctx, q, keys)
+// lockAndReadHeld takes the record locks of keys and then reads the held
+// version and body of each (a record not held is absent): one round trip
+// where the transaction can pipeline. The read is a statement of its own,
+// after the locks, so its snapshot has what the last holder committed.
+func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source) (map[source]heldRecord, error) {
+	recs, err := readRecords(ctx, q, keys, s.lockStmts(keys)...)
 	if err != nil {
-		return nil, fmt.Errorf("read records: %w", err)
+		return nil, fmt.Errorf("lock and read records: %w", err)
 	}
 	out := make(map[source]heldRecord, len(recs))
 	for _, r := range recs {
@@ -352,9 +354,9 @@ func (s *Store) finishStmts(ws []store.Write, now int64) []Stmt {
 	return stmts
 }
 
-// finishWrites runs finishStmts.
+// finishWrites runs finishStmts, the transaction's last, with its commit.
 func (s *Store) finishWrites(ctx context.Context, q Querier, ws []store.Write, now int64) error {
-	if err := execAll(ctx, q, s.finishStmts(ws, now)); err != nil {
+	if err := execAtCommit(ctx, q, s.finishStmts(ws, now)); err != nil {
 		return fmt.Errorf("assign seq and enqueue: %w", err)
 	}
 	return nil
@@ -438,8 +440,8 @@ func (s *Store) GetRecords(ctx context.Context, keys []store.RecordKey) ([]store
 }
 
 // readRecords reads the held records among keys, in one statement per
-// readChunk of them.
-func readRecords(ctx context.Context, q Querier, keys []source) ([]store.StoredRecord, error) {
+// readChunk of them; pre go first, with the first.
+func readRecords(ctx context.Context, q Querier, keys []source, pre ...Stmt) ([]store.StoredRecord, error) {
 	var out []store.StoredRecord
 	for start := 0; start < len(keys); start += readChunk {
 		a := &args{}
@@ -447,7 +449,12 @@ func readRecords(ctx context.Context, q Querier, keys []source) ([]store.StoredR
 		for _, k := range keys[start:min(start+readChunk, len(keys))] {
 			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
 		}
-		recs, err := queryAll(ctx, q, scanRecord, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+		rows, err := queryAfter(ctx, q, pre, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+		if err != nil {
+			return nil, err
+		}
+		pre = nil
+		recs, err := scanAll(rows, scanRecord)
 		if err != nil {
 			return nil, err
 		}
