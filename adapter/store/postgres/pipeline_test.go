@@ -54,7 +54,9 @@ func TestPipelinedWrite(t *testing.T) {
 		}
 		p.AtCommit(stmts)
 	}
-	ins := func(v int) sqlstore.Stmt { return sqlstore.Stmt{Query: `INSERT INTO t (v) VALUES ($1)`, Args: []any{v}} }
+	ins := func(v int) sqlstore.Stmt {
+		return sqlstore.Stmt{Query: `INSERT INTO t (v) VALUES ($1)`, Args: []any{v}}
+	}
 
 	mustWrite(func(q sqlstore.Querier) error {
 		_, err := q.Exec(ctx, `CREATE TABLE t (v integer PRIMARY KEY)`)
