@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -172,14 +173,23 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		o.err = fmt.Errorf("encode %s %s: %w", kind, id, err)
 		return o
 	}
+	// What the checks below read goes to the store as one read: the
+	// record itself, the records it names and what the safety engine
+	// reads about the patient.
 	recs := newRecordCache(s.cfg.Store)
-	keys := []store.RecordKey{{Kind: kind, ID: id}}
+	var engine *safety.Engine
+	var reads store.Reads
+	if s.cfg.Safety != nil {
+		engine = s.cfg.Safety(recs)
+		reads = engine.Reads(rec)
+	}
+	reads.Records = append(reads.Records, store.RecordKey{Kind: kind, ID: id})
 	if refs, err := clinic.References(rec); err == nil {
 		for _, r := range refs {
-			keys = append(keys, store.RecordKey{Kind: r.Kind, ID: r.ID})
+			reads.Records = append(reads.Records, store.RecordKey{Kind: r.Kind, ID: r.ID})
 		}
 	}
-	recs.prefetch(ctx, keys)
+	recs.prefetch(ctx, reads)
 	// A replay of the stored version is answered from what is stored: it
 	// was accepted once, so a safety rule or reference that changed since
 	// must not turn the same request into a refusal. An older version is
@@ -220,8 +230,7 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	}
 	var findings []safety.Finding
 	var extra []store.Resource
-	if s.cfg.Safety != nil {
-		engine := s.cfg.Safety(recs)
+	if engine != nil {
 		res, err := engine.Check(ctx, rec, ov)
 		if err != nil {
 			if errors.Is(err, safety.ErrBadOverride) {
@@ -645,37 +654,51 @@ func etagMatches(header, tag string) bool {
 	return false
 }
 
-// recordCache is a request-scoped read-through cache of clinic records
-// over the store (safety.Records): the reference check and the safety
-// engine read the same patient and plan, once. It lives for one write, so
-// it never serves a stale record across requests.
+// recordCache is a request-scoped read-through cache over the store
+// (safety.Records): the reference check and the safety engine read the
+// same patient and plan, once, and what they read is fetched ahead in
+// one store read. It lives for one write, so it never serves a stale
+// record across requests.
 type recordCache struct {
 	st   store.Store
 	recs map[store.RecordKey]store.StoredRecord
 	// absent are records a prefetch found missing.
-	absent map[store.RecordKey]bool
+	absent   map[store.RecordKey]bool
+	lists    map[store.ListQuery]store.RecordPage
+	searches []prefetchedSearch
+}
+
+type prefetchedSearch struct {
+	q    store.ResourceQuery
+	page store.ResourcePage
 }
 
 func newRecordCache(st store.Store) *recordCache {
 	return &recordCache{st: st, recs: map[store.RecordKey]store.StoredRecord{}, absent: map[store.RecordKey]bool{}}
 }
 
-// prefetch reads the records named in one store read (a write needs the
-// record itself and those it names before anything else), so the checks
-// that follow find them here. Best effort: after a failed read, each
-// record is read when asked for.
-func (c *recordCache) prefetch(ctx context.Context, keys []store.RecordKey) {
-	got, err := c.st.GetRecords(ctx, keys)
+// prefetch makes the reads in one store read (ReadMany), so the checks
+// that follow find their answers here. Best effort: after a failed read,
+// each is made when asked for.
+func (c *recordCache) prefetch(ctx context.Context, r store.Reads) {
+	got, err := c.st.ReadMany(ctx, r)
 	if err != nil {
 		return
 	}
-	for _, k := range keys {
+	for _, k := range r.Records {
 		c.absent[k] = true
 	}
-	for _, r := range got {
-		k := store.RecordKey{Kind: r.Kind, ID: r.ID}
-		c.recs[k] = r
+	for _, rec := range got.Records {
+		k := store.RecordKey{Kind: rec.Kind, ID: rec.ID}
+		c.recs[k] = rec
 		delete(c.absent, k)
+	}
+	c.lists = make(map[store.ListQuery]store.RecordPage, len(r.Lists))
+	for i, q := range r.Lists {
+		c.lists[q] = got.Lists[i]
+	}
+	for i, q := range r.Searches {
+		c.searches = append(c.searches, prefetchedSearch{q, got.Searches[i]})
 	}
 }
 
@@ -698,10 +721,18 @@ func (c *recordCache) GetRecord(ctx context.Context, kind clinic.Kind, id string
 
 // ListRecords implements safety.Records.
 func (c *recordCache) ListRecords(ctx context.Context, q store.ListQuery) (store.RecordPage, error) {
+	if p, ok := c.lists[q]; ok {
+		return p, nil
+	}
 	return c.st.ListRecords(ctx, q)
 }
 
 // SearchResources implements safety.Records.
 func (c *recordCache) SearchResources(ctx context.Context, q store.ResourceQuery) (store.ResourcePage, error) {
+	for _, s := range c.searches {
+		if reflect.DeepEqual(s.q, q) {
+			return s.page, nil
+		}
+	}
 	return c.st.SearchResources(ctx, q)
 }

@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/ivbridge/ivbridge/adapter/httpapi"
+	"github.com/ivbridge/ivbridge/adapter/safety"
 	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/conformance"
+	"github.com/ivbridge/ivbridge/mappings/clinic"
 )
 
 func planBody(id, status string, version int) []byte {
@@ -102,4 +104,75 @@ func types(rs []store.Resource) []string {
 		out = append(out, r.Type+"/"+r.ID)
 	}
 	return out
+}
+
+// readCounter counts the reads a store serves.
+type readCounter struct {
+	store.Store
+	many, single int
+}
+
+func (c *readCounter) ReadMany(ctx context.Context, r store.Reads) (store.ReadResults, error) {
+	c.many++
+	return c.Store.ReadMany(ctx, r)
+}
+
+func (c *readCounter) GetRecord(ctx context.Context, kind clinic.Kind, id string) (store.StoredRecord, error) {
+	c.single++
+	return c.Store.GetRecord(ctx, kind, id)
+}
+
+func (c *readCounter) ListRecords(ctx context.Context, q store.ListQuery) (store.RecordPage, error) {
+	c.single++
+	return c.Store.ListRecords(ctx, q)
+}
+
+func (c *readCounter) SearchResources(ctx context.Context, q store.ResourceQuery) (store.ResourcePage, error) {
+	c.single++
+	return c.Store.SearchResources(ctx, q)
+}
+
+// TestWriteReadsOnce: what the checks of a write read (the record, the
+// records it names, the patient's plans, reactions and
+// AllergyIntolerances) comes from one store read, and the checks still
+// see it: an allergy held as an AllergyIntolerance blocks the plan.
+func TestWriteReadsOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, o opener) {
+		counter := &readCounter{}
+		e := newEnv(t, o, func(c *httpapi.Config) {
+			counter.Store = c.Store
+			c.Store = counter
+			c.Safety = func(recs safety.Records) *safety.Engine {
+				substance := func(system, code string) (string, bool) { return code, system == "urn:test" }
+				return safety.NewEngine(safety.DefaultRules(), recs, substance, func(id string) string { return id })
+			}
+		})
+		e.mustPut([]byte(`{"kind":"patient","id":"pat-s","version":1,"mrn":"MRN-S","given_names":["Sam"],"family_name":"Safe","birth_date":"1970-01-01","sex":"male"}`), http.StatusCreated)
+		e.mustPut([]byte(`{"kind":"practitioner","id":"prac-s","version":1,"given_names":["Dee"],"family_name":"Doc","role":"physician"}`), http.StatusCreated)
+		e.mustPut(planBody("plan-s1", "active", 1), http.StatusCreated)
+
+		counter.many, counter.single = 0, 0
+		adm := []byte(`{"kind":"administration","id":"adm-s1","version":1,"plan_id":"plan-s1","patient_id":"pat-s","session_number":1,"status":"completed","started_at":"2026-03-02T09:02:00-05:00","ended_at":"2026-03-02T10:04:30-05:00","performer_id":"prac-s","site":"left_antecubital","volume_infused_ml":250,"rate_ml_per_hour":250,"doses":[{"substance":"magnesium_sulfate","amount":1,"unit":"g"}]}`)
+		e.mustPut(adm, http.StatusCreated)
+		if counter.many != 1 || counter.single != 0 {
+			t.Errorf("an administration's write made %d ReadMany and %d other reads, want 1 and 0", counter.many, counter.single)
+		}
+
+		// The prefetched allergy search answers the check: an
+		// AllergyIntolerance of the plan's substance blocks it.
+		body := []byte(`{"resourceType":"AllergyIntolerance","id":"ai-s","patient":{"reference":"Patient/pat-s"},"code":{"coding":[{"system":"urn:test","code":"magnesium_sulfate"}]}}`)
+		if err := counter.Store.PutResources(context.Background(), []store.Resource{{
+			Type: "AllergyIntolerance", ID: "ai-s", PatientID: "pat-s", Body: body,
+			SourceKind: clinic.KindPatient, SourceID: "pat-s",
+		}}, false); err != nil {
+			t.Fatal(err)
+		}
+		counter.many, counter.single = 0, 0
+		if r := e.put("/clinic/v1/plans/plan-s2", planBody("plan-s2", "active", 1)); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("a plan of a substance the patient has an AllergyIntolerance for: %d %s", r.status, r.body)
+		}
+		if counter.many != 1 || counter.single != 0 {
+			t.Errorf("a plan's write made %d ReadMany and %d other reads, want 1 and 0", counter.many, counter.single)
+		}
+	})
 }

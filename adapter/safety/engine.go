@@ -242,8 +242,50 @@ func (e *Engine) patient(ctx context.Context, id string) (*clinic.Patient, error
 	return p, nil
 }
 
+// Reads are the store reads a Check of rec starts with: the patient, an
+// administration's plan, the first page of the patient's plans and of
+// their reactions, and the AllergyIntolerances held for the patient. A
+// caller can make them in one ReadMany ahead of the check and have the
+// engine's Records answer them from it.
+func (e *Engine) Reads(rec clinic.Record) store.Reads {
+	var r store.Reads
+	switch rec := rec.(type) {
+	case *clinic.Plan:
+	case *clinic.Administration:
+		if rec.PlanID != "" {
+			r.Records = append(r.Records, store.RecordKey{Kind: clinic.KindPlan, ID: rec.PlanID})
+		}
+	default:
+		return store.Reads{}
+	}
+	pid := rec.PatientID()
+	if pid != "" {
+		r.Records = append(r.Records, store.RecordKey{Kind: clinic.KindPatient, ID: pid})
+	}
+	r.Lists = []store.ListQuery{listQuery(clinic.KindPlan, pid), listQuery(clinic.KindReaction, pid)}
+	if q, ok := e.allergyQuery(pid); ok {
+		r.Searches = []store.ResourceQuery{q}
+	}
+	return r
+}
+
+// listQuery is the first page of a patient's records of a kind, as the
+// engine reads them.
+func listQuery(kind clinic.Kind, patientID string) store.ListQuery {
+	return store.ListQuery{Kind: kind, PatientID: patientID, Limit: 200}
+}
+
+// allergyQuery is the first page of the AllergyIntolerances held for a
+// patient; none without a patient or a way to read their codes.
+func (e *Engine) allergyQuery(patientID string) (store.ResourceQuery, bool) {
+	if e.substanceOf == nil || e.patientID == nil || patientID == "" {
+		return store.ResourceQuery{}, false
+	}
+	return store.ResourceQuery{Type: "AllergyIntolerance", PatientID: e.patientID(patientID), Count: 1000}, true
+}
+
 func (e *Engine) each(ctx context.Context, kind clinic.Kind, patientID string, fn func(clinic.Record)) error {
-	q := store.ListQuery{Kind: kind, PatientID: patientID, Limit: 200}
+	q := listQuery(kind, patientID)
 	for {
 		page, err := e.recs.ListRecords(ctx, q)
 		if err != nil {
@@ -297,12 +339,12 @@ func (e *Engine) allergens(ctx context.Context, p *clinic.Patient, patientID str
 	if err != nil {
 		return nil, err
 	}
-	if e.substanceOf == nil || e.patientID == nil || patientID == "" {
+	q, ok := e.allergyQuery(patientID)
+	if !ok {
 		return out, nil
 	}
 	// Page through every match: an allergy past the first page missed
 	// would be a missed high finding.
-	q := store.ResourceQuery{Type: "AllergyIntolerance", PatientID: e.patientID(patientID), Count: 1000}
 	for {
 		page, err := e.recs.SearchResources(ctx, q)
 		if err != nil {

@@ -85,6 +85,21 @@ type RecordKey struct {
 	ID   string
 }
 
+// Reads are the reads of one ReadMany.
+type Reads struct {
+	Records  []RecordKey
+	Lists    []ListQuery
+	Searches []ResourceQuery
+}
+
+// ReadResults answer Reads: the held records among Records (a record not
+// held is left out), and a page for each list and search, in order.
+type ReadResults struct {
+	Records  []StoredRecord
+	Lists    []RecordPage
+	Searches []ResourcePage
+}
+
 // ListQuery selects clinic records for GET /clinic/v1/{kind}.
 type ListQuery struct {
 	Kind         clinic.Kind
@@ -251,9 +266,11 @@ type Store interface {
 	// other content; concurrent writers of one record serialise.
 	PutRecord(ctx context.Context, w Write) (PutResult, error)
 	GetRecord(ctx context.Context, kind clinic.Kind, id string) (StoredRecord, error)
-	// GetRecords returns the stored versions of the records named, in one
-	// read; a record not held is left out.
-	GetRecords(ctx context.Context, keys []RecordKey) ([]StoredRecord, error)
+	// ReadMany answers several reads together: in one round trip where
+	// the store can. Each answer is what the read alone would give
+	// (GetRecord, ListRecords, SearchResources), though not all from one
+	// snapshot.
+	ReadMany(ctx context.Context, r Reads) (ReadResults, error)
 	ListRecords(ctx context.Context, q ListQuery) (RecordPage, error)
 
 	// GetResource returns the current version (Deleted set if removed).

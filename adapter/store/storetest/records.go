@@ -374,14 +374,20 @@ func seqVisibleInOrder(t *testing.T, stores []store.Store) {
 	}
 }
 
-// testGetRecords: one read returns the held records among those named,
-// as GetRecord returns each, and leaves out the rest.
-func testGetRecords(t *testing.T, open Opener) {
-	s, _ := openAt(t, open)
+// testReadMany: one ReadMany answers each of its reads as GetRecord,
+// ListRecords and SearchResources answer it alone.
+func testReadMany(t *testing.T, open Opener) {
+	s, clock := openAt(t, open)
 	ctx := context.Background()
 	mustPut(t, s, write(clinic.KindPatient, "p1", 1, "p1"), store.Created)
-	mustPut(t, s, write(clinic.KindPlan, "pl1", 1, "p1"), store.Created)
-	mustPut(t, s, write(clinic.KindPlan, "pl1", 2, "p1"), store.Updated)
+	for i := range 3 {
+		clock.Advance(time.Second)
+		mustPut(t, s, write(clinic.KindPlan, fmt.Sprintf("pl%d", i), 1, "p1",
+			res("AllergyIntolerance", fmt.Sprintf("ai%d", i), "p1", "active", "")), store.Created)
+	}
+	mustPut(t, s, write(clinic.KindPlan, "pl1", 2, "p1", res("AllergyIntolerance", "ai1", "p1", "active", "")), store.Updated)
+	mustPut(t, s, write(clinic.KindPlan, "other", 1, "p2"), store.Created)
+
 	keys := []store.RecordKey{
 		{Kind: clinic.KindPlan, ID: "pl1"}, {Kind: clinic.KindPatient, ID: "p1"},
 		{Kind: clinic.KindPatient, ID: "nope"}, {Kind: clinic.KindPlan, ID: "p1"},
@@ -390,21 +396,80 @@ func testGetRecords(t *testing.T, open Opener) {
 	for i := range 150 {
 		keys = append(keys, store.RecordKey{Kind: clinic.KindAdministration, ID: fmt.Sprintf("a%d", i)})
 	}
-	got, err := s.GetRecords(ctx, keys)
+	lists := []store.ListQuery{
+		{Kind: clinic.KindPlan, PatientID: "p1"},
+		{Kind: clinic.KindPlan, PatientID: "p1", Limit: 2}, // a next page
+		{Kind: clinic.KindPlan},
+		{Kind: clinic.KindReaction, PatientID: "p1"}, // none
+	}
+	searches := []store.ResourceQuery{
+		{Type: "AllergyIntolerance", PatientID: "p1", Count: 1000},
+		{Type: "AllergyIntolerance", PatientID: "p1", Count: 2}, // a full page: the total needs a count
+		{Type: "AllergyIntolerance", PatientID: "p1", Offset: 2, Count: 2},
+		{Type: "AllergyIntolerance", PatientID: "p2"},
+	}
+	got, err := s.ReadMany(ctx, store.Reads{Records: keys, Lists: lists, Searches: searches})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 {
-		t.Fatalf("GetRecords = %d records, want 2: %+v", len(got), got)
+	if len(got.Records) != 2 {
+		t.Fatalf("ReadMany: %d records, want 2: %+v", len(got.Records), got.Records)
 	}
-	for _, r := range got {
+	for _, r := range got.Records {
 		one, err := s.GetRecord(ctx, r.Kind, r.ID)
-		if err != nil || one.Version != r.Version || string(one.Body) != string(r.Body) || one.Seq != r.Seq ||
-			one.PatientID != r.PatientID || !one.UpdatedAt.Equal(r.UpdatedAt) {
-			t.Errorf("GetRecords gave %+v, GetRecord %+v, %v", r, one, err)
+		if err != nil || !sameRecord(one, r) {
+			t.Errorf("ReadMany gave %+v, GetRecord %+v, %v", r, one, err)
 		}
 	}
-	if got, err := s.GetRecords(ctx, nil); err != nil || len(got) != 0 {
-		t.Errorf("GetRecords(none) = %v, %v", got, err)
+	if len(got.Lists) != len(lists) || len(got.Searches) != len(searches) {
+		t.Fatalf("ReadMany: %d lists and %d searches, want %d and %d", len(got.Lists), len(got.Searches), len(lists), len(searches))
 	}
+	for i, lq := range lists {
+		want, err := s.ListRecords(ctx, lq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := got.Lists[i]
+		if g.Next != want.Next || len(g.Records) != len(want.Records) {
+			t.Errorf("list %+v: ReadMany %d records, next %d; ListRecords %d, next %d", lq, len(g.Records), g.Next, len(want.Records), want.Next)
+			continue
+		}
+		for j := range g.Records {
+			if !sameRecord(g.Records[j], want.Records[j]) {
+				t.Errorf("list %+v, record %d: ReadMany %+v, ListRecords %+v", lq, j, g.Records[j], want.Records[j])
+			}
+		}
+	}
+	for i, rq := range searches {
+		want, err := s.SearchResources(ctx, rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := got.Searches[i]
+		if g.Total != want.Total || len(g.Resources) != len(want.Resources) {
+			t.Errorf("search %+v: ReadMany %d of %d; SearchResources %d of %d", rq, len(g.Resources), g.Total, len(want.Resources), want.Total)
+			continue
+		}
+		for j := range g.Resources {
+			if g.Resources[j].ID != want.Resources[j].ID || g.Resources[j].VersionID != want.Resources[j].VersionID {
+				t.Errorf("search %+v, match %d: ReadMany %s v%d, SearchResources %s v%d", rq, j,
+					g.Resources[j].ID, g.Resources[j].VersionID, want.Resources[j].ID, want.Resources[j].VersionID)
+			}
+		}
+	}
+	if got.Searches[0].Total != 3 || got.Searches[1].Total != 3 {
+		t.Errorf("allergy totals %d and %d, want 3 and 3", got.Searches[0].Total, got.Searches[1].Total)
+	}
+
+	if none, err := s.ReadMany(ctx, store.Reads{}); err != nil || len(none.Records)+len(none.Lists)+len(none.Searches) != 0 {
+		t.Errorf("ReadMany(nothing) = %+v, %v", none, err)
+	}
+	if _, err := s.ReadMany(ctx, store.Reads{Lists: []store.ListQuery{{}}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ReadMany of a list without kind = %v, want ErrInvalid", err)
+	}
+}
+
+func sameRecord(a, b store.StoredRecord) bool {
+	return a.Kind == b.Kind && a.ID == b.ID && a.Version == b.Version && string(a.Body) == string(b.Body) &&
+		a.Seq == b.Seq && a.PatientID == b.PatientID && a.UpdatedAt.Equal(b.UpdatedAt) && a.Origin == b.Origin
 }

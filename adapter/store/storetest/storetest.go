@@ -54,7 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"PutRecordOutcomes", testPutRecordOutcomes},
 		{"PutRecordInvalid", testPutRecordInvalid},
 		{"GetRecordNotFound", testGetRecordNotFound},
-		{"GetRecords", testGetRecords},
+		{"ReadMany", testReadMany},
 		{"ListRecords", testListRecords},
 		{"ProjectionVersions", testProjectionVersions},
 		{"SearchResources", testSearchResources},

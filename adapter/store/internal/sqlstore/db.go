@@ -97,6 +97,37 @@ func execAtCommit(ctx context.Context, q Querier, stmts []Stmt) error {
 	return execAll(ctx, q, stmts)
 }
 
+// QueryBatcher is implemented by Queriers that can send several queries
+// in one round trip (PostgreSQL pipelining).
+type QueryBatcher interface {
+	// QueryBatch runs the queries in order and hands each one's rows to
+	// each, which reads them before the next.
+	QueryBatch(ctx context.Context, stmts []Stmt, each func(i int, rows Rows) error) error
+}
+
+// queryEach runs queries in order, handing each one's rows to each: as
+// one batch when q can, else one by one. Rows are closed after each.
+func queryEach(ctx context.Context, q Querier, stmts []Stmt, each func(i int, rows Rows) error) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if b, ok := q.(QueryBatcher); ok {
+		return b.QueryBatch(ctx, stmts, each)
+	}
+	for i, st := range stmts {
+		rows, err := q.Query(ctx, st.Query, st.Args...)
+		if err != nil {
+			return err
+		}
+		err = each(i, rows)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // execAll runs statements that need no answers in order: as one batch
 // when q can, else one by one.
 func execAll(ctx context.Context, q Querier, stmts []Stmt) error {

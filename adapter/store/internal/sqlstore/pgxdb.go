@@ -304,6 +304,33 @@ func (q pgxPoolQuerier) QueryRow(ctx context.Context, query string, args ...any)
 	return pgxRow{q.pool.QueryRow(ctx, query, args...)}
 }
 
+// QueryBatch sends the queries as one batch on one connection: one round
+// trip. Outside a transaction each still reads its own snapshot.
+func (q pgxPoolQuerier) QueryBatch(ctx context.Context, stmts []Stmt, each func(i int, rows Rows) error) error {
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.Query, st.Args...)
+	}
+	br := q.pool.SendBatch(ctx, b)
+	for i := range stmts {
+		rows, err := br.Query()
+		if err != nil {
+			_ = br.Close()
+			return err
+		}
+		err = each(i, rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
+			_ = br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
 // Ping checks the server answers.
 func (d PgxDB) Ping(ctx context.Context) error {
 	if err := d.Pool.Ping(ctx); err != nil {

@@ -420,23 +420,95 @@ func (s *Store) GetRecord(ctx context.Context, kind clinic.Kind, id string) (sto
 	return rec, nil
 }
 
-// GetRecords returns the stored versions of the records named, in one
-// statement per readChunk keys; records not held are left out.
-func (s *Store) GetRecords(ctx context.Context, keys []store.RecordKey) ([]store.StoredRecord, error) {
-	srcs := make([]source, len(keys))
-	for i, k := range keys {
-		srcs[i] = source{k.Kind, k.ID}
+// ReadMany answers several reads: on PostgreSQL as one pipelined batch,
+// one round trip. A search whose page alone does not tell its total (a
+// full page, a page after a cursor or an offset) is read after, as
+// SearchResources reads it.
+func (s *Store) ReadMany(ctx context.Context, r store.Reads) (store.ReadResults, error) {
+	out := store.ReadResults{
+		Lists:    make([]store.RecordPage, len(r.Lists)),
+		Searches: make([]store.ResourcePage, len(r.Searches)),
 	}
-	var out []store.StoredRecord
+	var stmts []Stmt
+	var scans []func(Rows) error
+	keys := sourcesOf(r.Records)
+	for start := 0; start < len(keys); start += readChunk {
+		stmts = append(stmts, recordsStmt(keys[start:min(start+readChunk, len(keys))]))
+		scans = append(scans, func(rows Rows) error {
+			recs, err := scanAll(rows, scanRecord)
+			out.Records = append(out.Records, recs...)
+			return err
+		})
+	}
+	for i, lq := range r.Lists {
+		st, limit, err := listStmt(lq)
+		if err != nil {
+			return store.ReadResults{}, err
+		}
+		stmts = append(stmts, st)
+		scans = append(scans, func(rows Rows) error {
+			recs, err := scanAll(rows, scanRecord)
+			out.Lists[i] = pageOf(recs, limit)
+			return err
+		})
+	}
+	var later []int // searches read after the batch
+	for i, rq := range r.Searches {
+		sq, err := searchStmts(rq)
+		if err != nil {
+			return store.ReadResults{}, err
+		}
+		stmts = append(stmts, sq.page)
+		scans = append(scans, func(rows Rows) error {
+			res, err := scanAll(rows, scanResource)
+			if err != nil {
+				return err
+			}
+			if total, ok := sq.totalOf(len(res)); ok {
+				out.Searches[i] = store.ResourcePage{Resources: res, Total: total}
+			} else {
+				later = append(later, i)
+			}
+			return nil
+		})
+	}
 	err := s.db.Read(ctx, func(q Querier) error {
-		var err error
-		out, err = readRecords(ctx, q, srcs)
-		return err
+		return queryEach(ctx, q, stmts, func(i int, rows Rows) error { return scans[i](rows) })
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: get records: %w", err)
+		return store.ReadResults{}, fmt.Errorf("store: read many: %w", err)
+	}
+	for _, i := range later {
+		if out.Searches[i], err = s.SearchResources(ctx, r.Searches[i]); err != nil {
+			return store.ReadResults{}, err
+		}
 	}
 	return out, nil
+}
+
+// sourcesOf are the distinct keys. A key named twice would make the
+// statement longer for nothing, and PostgreSQL's generic plan of a long
+// OR of keys can turn from index probes into a scan of the table.
+func sourcesOf(keys []store.RecordKey) []source {
+	out := make([]source, 0, len(keys))
+	seen := make(map[source]bool, len(keys))
+	for _, k := range keys {
+		if src := (source{k.Kind, k.ID}); !seen[src] {
+			seen[src] = true
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
+// recordsStmt reads the held records among keys.
+func recordsStmt(keys []source) Stmt {
+	a := &args{}
+	conds := make([]string, len(keys))
+	for i, k := range keys {
+		conds[i] = "(kind = " + a.add(string(k.kind)) + " AND id = " + a.add(k.id) + ")"
+	}
+	return Stmt{`SELECT ` + recordCols + ` FROM records WHERE ` + strings.Join(conds, " OR "), a.vals}
 }
 
 // readRecords reads the held records among keys, in one statement per
@@ -444,12 +516,8 @@ func (s *Store) GetRecords(ctx context.Context, keys []store.RecordKey) ([]store
 func readRecords(ctx context.Context, q Querier, keys []source, pre ...Stmt) ([]store.StoredRecord, error) {
 	var out []store.StoredRecord
 	for start := 0; start < len(keys); start += readChunk {
-		a := &args{}
-		var conds []string
-		for _, k := range keys[start:min(start+readChunk, len(keys))] {
-			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
-		}
-		rows, err := queryAfter(ctx, q, pre, `SELECT `+recordCols+` FROM records WHERE `+strings.Join(conds, " OR "), a.vals...)
+		st := recordsStmt(keys[start:min(start+readChunk, len(keys))])
+		rows, err := queryAfter(ctx, q, pre, st.Query, st.Args...)
 		if err != nil {
 			return nil, err
 		}
@@ -468,16 +536,34 @@ const DefaultListLimit = 100
 
 // ListRecords returns one page of records of a kind, ordered by Seq.
 func (s *Store) ListRecords(ctx context.Context, lq store.ListQuery) (store.RecordPage, error) {
+	st, limit, err := listStmt(lq)
+	if err != nil {
+		return store.RecordPage{}, err
+	}
+	var recs []store.StoredRecord
+	err = s.db.Read(ctx, func(q Querier) error {
+		var err error
+		recs, err = queryAll(ctx, q, scanRecord, st.Query, st.Args...)
+		return err
+	})
+	if err != nil {
+		return store.RecordPage{}, fmt.Errorf("store: list %s: %w", lq.Kind, err)
+	}
+	return pageOf(recs, limit), nil
+}
+
+// listStmt is the statement of a ListRecords page: it asks for one row
+// more than the page's limit, to learn whether a next page exists.
+func listStmt(lq store.ListQuery) (Stmt, int, error) {
 	if lq.Kind == "" {
-		return store.RecordPage{}, invalid("list without kind")
+		return Stmt{}, 0, invalid("list without kind")
 	}
 	limit := lq.Limit
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
-	// The query asks for limit+1 rows to learn whether a next page exists;
-	// keep that from overflowing into a negative LIMIT, which PostgreSQL
-	// refuses.
+	// Keep limit+1 from overflowing into a negative LIMIT, which
+	// PostgreSQL refuses.
 	limit = min(limit, math.MaxInt32)
 	query := `SELECT ` + recordCols + ` FROM records WHERE kind = $1 AND seq > $2`
 	args := []any{string(lq.Kind), lq.After}
@@ -491,21 +577,17 @@ func (s *Store) ListRecords(ctx context.Context, lq store.ListQuery) (store.Reco
 	}
 	args = append(args, limit+1)
 	query += fmt.Sprintf(` ORDER BY seq LIMIT $%d`, len(args))
-	var page store.RecordPage
-	err := s.db.Read(ctx, func(q Querier) error {
-		var err error
-		page = store.RecordPage{}
-		page.Records, err = queryAll(ctx, q, scanRecord, query, args...)
-		return err
-	})
-	if err != nil {
-		return store.RecordPage{}, fmt.Errorf("store: list %s: %w", lq.Kind, err)
-	}
-	if len(page.Records) > limit {
-		page.Records = page.Records[:limit]
+	return Stmt{query, args}, limit, nil
+}
+
+// pageOf makes the page of listStmt's rows.
+func pageOf(recs []store.StoredRecord, limit int) store.RecordPage {
+	page := store.RecordPage{Records: recs}
+	if len(recs) > limit {
+		page.Records = recs[:limit]
 		page.Next = page.Records[limit-1].Seq
 	}
-	return page, nil
+	return page
 }
 
 // InsertRaw is the load-test baseline, not a clinical write: it stores body

@@ -642,6 +642,65 @@ func dateCond(a *args, f store.DateFilter, startCol, endCol string) (string, err
 // (LastUpdated, Type, ID) so pages are stable. Count <= 0 returns every
 // match after Offset.
 func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (store.ResourcePage, error) {
+	sq, err := searchStmts(rq)
+	if err != nil {
+		return store.ResourcePage{}, err
+	}
+	// Most searches (a patient's allergies, an identifier lookup) match
+	// fewer rows than a page: then the page alone tells the total, and
+	// one statement (one snapshot by itself) answers the search. Only a
+	// full page, or an empty one past the first, needs the count, read
+	// with the page in one snapshot.
+	var page store.ResourcePage
+	err = s.db.Read(ctx, func(q Querier) error {
+		var err error
+		page.Resources, err = queryAll(ctx, q, scanResource, sq.page.Query, sq.page.Args...)
+		return err
+	})
+	if err != nil {
+		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
+	}
+	var ok bool
+	if page.Total, ok = sq.totalOf(len(page.Resources)); ok {
+		return page, nil
+	}
+	err = s.db.Snapshot(ctx, func(q Querier) error {
+		page = store.ResourcePage{}
+		if err := q.QueryRow(ctx, sq.count.Query, sq.count.Args...).Scan(&page.Total); err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+		if page.Total <= rq.Offset {
+			return nil
+		}
+		var err error
+		page.Resources, err = queryAll(ctx, q, scanResource, sq.page.Query, sq.page.Args...)
+		return err
+	})
+	if err != nil {
+		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
+	}
+	return page, nil
+}
+
+// searchStmt are the statements of a search: its page and its count.
+type searchStmt struct {
+	rq          store.ResourceQuery
+	page, count Stmt
+}
+
+// totalOf is the search's total when its page, of n matches, tells it:
+// the first page (no cursor) when it is not full, or when it is empty
+// at offset 0.
+func (sq searchStmt) totalOf(n int) (int, bool) {
+	rq := sq.rq
+	if rq.After == nil && (rq.Count <= 0 || n < rq.Count) && (n > 0 || rq.Offset == 0) {
+		return rq.Offset + n, true
+	}
+	return 0, false
+}
+
+// searchStmts builds the statements of a search.
+func searchStmts(rq store.ResourceQuery) (searchStmt, error) {
 	a := &args{}
 	conds := []string{"r.deleted = 0"}
 	if rq.Type != "" {
@@ -674,22 +733,22 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 	for _, f := range rq.Date {
 		c, err := dateCond(a, f, "r.date_start_us", "r.date_end_us")
 		if err != nil {
-			return store.ResourcePage{}, fmt.Errorf("store: search date: %w", err)
+			return searchStmt{}, fmt.Errorf("store: search date: %w", err)
 		}
 		conds = append(conds, "r.date_start_us IS NOT NULL AND "+c)
 	}
 	for _, f := range rq.LastUpdated {
 		c, err := dateCond(a, f, "r.last_updated_us", "r.last_updated_us")
 		if err != nil {
-			return store.ResourcePage{}, fmt.Errorf("store: search _lastUpdated: %w", err)
+			return searchStmt{}, fmt.Errorf("store: search _lastUpdated: %w", err)
 		}
 		conds = append(conds, c)
 	}
 	if rq.Offset < 0 {
-		return store.ResourcePage{}, invalid("offset %d", rq.Offset)
+		return searchStmt{}, invalid("offset %d", rq.Offset)
 	}
 	if rq.After != nil && rq.Offset != 0 {
-		return store.ResourcePage{}, invalid("a page after a cursor and at an offset")
+		return searchStmt{}, invalid("a page after a cursor and at an offset")
 	}
 	where := " FROM resources r WHERE " + strings.Join(conds, " AND ")
 	// The total counts every match; the page only those after the cursor.
@@ -714,41 +773,7 @@ func (s *Store) SearchResources(ctx context.Context, rq store.ResourceQuery) (st
 		// A huge limit is understood by both.
 		pageQuery += " LIMIT " + a.add(int64(1)<<62) + " OFFSET " + a.add(rq.Offset)
 	}
-	// Most searches (a patient's allergies, an identifier lookup) match
-	// fewer rows than a page: then the page alone tells the total, and
-	// one statement (one snapshot by itself) answers the search. Only a
-	// full page, or an empty one past the first, needs the count, read
-	// with the page in one snapshot.
-	var page store.ResourcePage
-	err := s.db.Read(ctx, func(q Querier) error {
-		var err error
-		page.Resources, err = queryAll(ctx, q, scanResource, pageQuery, a.vals...)
-		return err
-	})
-	if err != nil {
-		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
-	}
-	n := len(page.Resources)
-	if rq.After == nil && (rq.Count <= 0 || n < rq.Count) && (n > 0 || rq.Offset == 0) {
-		page.Total = rq.Offset + n
-		return page, nil
-	}
-	err = s.db.Snapshot(ctx, func(q Querier) error {
-		page = store.ResourcePage{}
-		if err := q.QueryRow(ctx, countQuery, countArgs...).Scan(&page.Total); err != nil {
-			return fmt.Errorf("count: %w", err)
-		}
-		if page.Total <= rq.Offset {
-			return nil
-		}
-		var err error
-		page.Resources, err = queryAll(ctx, q, scanResource, pageQuery, a.vals...)
-		return err
-	})
-	if err != nil {
-		return store.ResourcePage{}, fmt.Errorf("store: search %s: %w", rq.Type, err)
-	}
-	return page, nil
+	return searchStmt{rq: rq, page: Stmt{pageQuery, a.vals}, count: Stmt{countQuery, countArgs}}, nil
 }
 
 // resourceColsR is resourceCols qualified with the alias r, for queries
