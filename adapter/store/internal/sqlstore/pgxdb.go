@@ -52,12 +52,23 @@ func (t *pgxTx) batch(ctx context.Context, stmts []Stmt) (pgx.BatchResults, erro
 	}
 	br := t.conn.SendBatch(ctx, b)
 	if begun {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
+		if err := execResults(br, 1); err != nil {
 			return nil, fmt.Errorf("begin: %w", err)
 		}
 	}
 	return br, nil
+}
+
+// execResults reads the results of br's next n statements; on the first
+// error it closes br.
+func execResults(br pgx.BatchResults, n int) error {
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *pgxTx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -97,11 +108,8 @@ func (t *pgxTx) ExecBatch(ctx context.Context, stmts []Stmt) error {
 	if err != nil {
 		return err
 	}
-	for range stmts {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return err
-		}
+	if err := execResults(br, len(stmts)); err != nil {
+		return err
 	}
 	return br.Close()
 }
@@ -119,11 +127,8 @@ func (t *pgxTx) QueryAfter(ctx context.Context, pre []Stmt, query string, args .
 	if err != nil {
 		return nil, err
 	}
-	for range pre {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return nil, err
-		}
+	if err := execResults(br, len(pre)); err != nil {
+		return nil, err
 	}
 	rows, err := br.Query()
 	if err != nil {
@@ -148,11 +153,8 @@ func (t *pgxTx) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for range stmts[:len(stmts)-1] {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return err
-		}
+	if err := execResults(br, len(stmts)-1); err != nil {
+		return err
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
