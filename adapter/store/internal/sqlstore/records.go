@@ -431,9 +431,8 @@ func (s *Store) ReadMany(ctx context.Context, r store.Reads) (store.ReadResults,
 	}
 	var stmts []Stmt
 	var scans []func(Rows) error
-	keys := sourcesOf(r.Records)
-	for start := 0; start < len(keys); start += readChunk {
-		stmts = append(stmts, recordsStmt(keys[start:min(start+readChunk, len(keys))]))
+	for _, st := range recordsStmts(sourcesOf(r.Records)) {
+		stmts = append(stmts, st)
 		scans = append(scans, func(rows Rows) error {
 			recs, err := scanAll(rows, scanRecord)
 			out.Records = append(out.Records, recs...)
@@ -501,22 +500,26 @@ func sourcesOf(keys []store.RecordKey) []source {
 	return out
 }
 
-// recordsStmt reads the held records among keys.
-func recordsStmt(keys []source) Stmt {
-	a := &args{}
-	conds := make([]string, len(keys))
-	for i, k := range keys {
-		conds[i] = "(kind = " + a.add(string(k.kind)) + " AND id = " + a.add(k.id) + ")"
+// recordsStmts read the held records among keys, one statement per
+// readChunk of them.
+func recordsStmts(keys []source) []Stmt {
+	var out []Stmt
+	for start := 0; start < len(keys); start += readChunk {
+		a := &args{}
+		var conds []string
+		for _, k := range keys[start:min(start+readChunk, len(keys))] {
+			conds = append(conds, "(kind = "+a.add(string(k.kind))+" AND id = "+a.add(k.id)+")")
+		}
+		out = append(out, Stmt{`SELECT ` + recordCols + ` FROM records WHERE ` + strings.Join(conds, " OR "), a.vals})
 	}
-	return Stmt{`SELECT ` + recordCols + ` FROM records WHERE ` + strings.Join(conds, " OR "), a.vals}
+	return out
 }
 
-// readRecords reads the held records among keys, in one statement per
-// readChunk of them; pre go first, with the first.
+// readRecords reads the held records among keys (recordsStmts); pre go
+// first, with the first statement.
 func readRecords(ctx context.Context, q Querier, keys []source, pre ...Stmt) ([]store.StoredRecord, error) {
 	var out []store.StoredRecord
-	for start := 0; start < len(keys); start += readChunk {
-		st := recordsStmt(keys[start:min(start+readChunk, len(keys))])
+	for _, st := range recordsStmts(keys) {
 		rows, err := queryAfter(ctx, q, pre, st.Query, st.Args...)
 		if err != nil {
 			return nil, err
