@@ -22,6 +22,7 @@ var errJSON = errors.New("invalid JSON")
 // forbids: duplicate property names and invalid UTF-8.
 type jsonParser struct {
 	data  []byte
+	src   string // one copy of data: strings without escapes are its substrings
 	pos   int
 	depth int
 	path  []pathSeg // position of the value being parsed
@@ -35,7 +36,7 @@ type pathSeg struct {
 
 // parseJSON parses one JSON document; trailing non-space data is an error.
 func parseJSON(data []byte) (any, []string, error) {
-	p := &jsonParser{data: data}
+	p := &jsonParser{data: data, src: string(data)}
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -135,11 +136,12 @@ func (p *jsonParser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := obj[key]; dup {
+		n := len(obj)
+		obj[key] = v
+		if len(obj) == n { // the key was there already
 			p.dups = append(p.dups, p.pathString())
 		}
 		p.path = p.path[:len(p.path)-1]
-		obj[key] = v
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, p.errorf("unexpected end of input in an object")
@@ -249,7 +251,7 @@ func (p *jsonParser) number() (any, error) {
 			p.pos++
 		}
 	}
-	return json.Number(d[start:p.pos]), nil
+	return json.Number(p.src[start:p.pos]), nil
 }
 
 // str parses a string at p.pos (which is '"').
@@ -261,12 +263,12 @@ func (p *jsonParser) str() (string, error) {
 	for p.pos < len(d) {
 		c := d[p.pos]
 		if c == '"' {
-			raw := d[start:p.pos]
+			raw := p.src[start:p.pos]
 			p.pos++
-			if !utf8.Valid(raw) {
+			if !utf8.ValidString(raw) {
 				return "", p.errorf("invalid UTF-8 in a string")
 			}
-			return string(raw), nil
+			return raw, nil
 		}
 		if c == '\\' {
 			break

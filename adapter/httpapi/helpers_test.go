@@ -96,8 +96,9 @@ func newEnv(t testing.TB, o opener, opts ...option) *env {
 	}
 	toks, _ = toks.With("reader", tokReader, auth.ClinicRead)
 	toks, _ = toks.With("admin", tokAdmin, auth.Admin)
+	rules := safety.DefaultRules()
 	engine := func(recs safety.Records) *safety.Engine {
-		return safety.NewEngine(safety.DefaultRules(), recs, nil, nil)
+		return safety.NewEngine(rules, recs, nil, nil)
 	}
 	cfg := httpapi.Config{
 		Store: st, Translator: tr, Validator: validator, Safety: engine, Tokens: toks,
