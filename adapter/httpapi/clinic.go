@@ -326,7 +326,7 @@ func (s *Server) checkReferences(ctx context.Context, recs *recordCache, rec cli
 			fault = fmt.Errorf("read %s %s: %w", kind, id, err)
 			return nil, false
 		}
-		r, err := clinic.Decode(sr.Body)
+		r, err := recs.Decode(sr)
 		if err != nil {
 			fault = fmt.Errorf("stored %s %s does not decode: %w", kind, id, err)
 			return nil, false
@@ -666,6 +666,15 @@ type recordCache struct {
 	absent   map[store.RecordKey]bool
 	lists    map[store.ListQuery]store.RecordPage
 	searches []prefetchedSearch
+	// decoded are the records decoded so far, by key and version: the
+	// reference check and the safety engine read the same plan and
+	// patient.
+	decoded map[decodedKey]clinic.Record
+}
+
+type decodedKey struct {
+	store.RecordKey
+	version int
 }
 
 type prefetchedSearch struct {
@@ -716,6 +725,24 @@ func (c *recordCache) GetRecord(ctx context.Context, kind clinic.Kind, id string
 		return r, err
 	}
 	c.recs[k] = r
+	return r, nil
+}
+
+// Decode implements safety.Decoder: each stored version is decoded once
+// per request.
+func (c *recordCache) Decode(sr store.StoredRecord) (clinic.Record, error) {
+	k := decodedKey{store.RecordKey{Kind: sr.Kind, ID: sr.ID}, sr.Version}
+	if r, ok := c.decoded[k]; ok {
+		return r, nil
+	}
+	r, err := clinic.Decode(sr.Body)
+	if err != nil {
+		return nil, err
+	}
+	if c.decoded == nil {
+		c.decoded = make(map[decodedKey]clinic.Record, 4)
+	}
+	c.decoded[k] = r
 	return r, nil
 }
 

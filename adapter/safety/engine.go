@@ -18,6 +18,14 @@ type Records interface {
 	SearchResources(ctx context.Context, q store.ResourceQuery) (store.ResourcePage, error)
 }
 
+// Decoder is implemented by Records that keep the records they decoded
+// for the length of one request, so the engine and the request's own
+// checks decode each stored record once. The records it returns are
+// shared: callers must not modify them.
+type Decoder interface {
+	Decode(sr store.StoredRecord) (clinic.Record, error)
+}
+
 // SubstanceOf maps a FHIR coding (system, code) back to a clinic substance
 // code, for AllergyIntolerances that came from the upstream.
 type SubstanceOf func(system, code string) (string, bool)
@@ -226,11 +234,20 @@ func (e *Engine) record(ctx context.Context, kind clinic.Kind, id string) (clini
 	if err != nil {
 		return nil, fmt.Errorf("safety: read %s %s: %w", kind, id, err)
 	}
-	rec, err := clinic.Decode(sr.Body)
+	rec, err := e.decode(sr)
 	if err != nil {
 		return nil, fmt.Errorf("safety: stored %s %s does not decode: %w", kind, id, err)
 	}
 	return rec, nil
+}
+
+// decode decodes a stored record, through the Records' Decoder when it
+// has one.
+func (e *Engine) decode(sr store.StoredRecord) (clinic.Record, error) {
+	if d, ok := e.recs.(Decoder); ok {
+		return d.Decode(sr)
+	}
+	return clinic.Decode(sr.Body)
 }
 
 func (e *Engine) patient(ctx context.Context, id string) (*clinic.Patient, error) {
@@ -292,7 +309,7 @@ func (e *Engine) each(ctx context.Context, kind clinic.Kind, patientID string, f
 			return fmt.Errorf("safety: list %s of the patient: %w", kind, err)
 		}
 		for _, sr := range page.Records {
-			rec, err := clinic.Decode(sr.Body)
+			rec, err := e.decode(sr)
 			if err != nil {
 				return fmt.Errorf("safety: stored %s %s does not decode: %w", kind, sr.ID, err)
 			}
