@@ -3,6 +3,7 @@ package clinic
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -85,10 +86,31 @@ type jsonParser struct {
 	items   []node
 }
 
+// scratch is a parser's two stacks. Parses reuse them through scratchPool:
+// a write parses its record and the stored records it checks against, and
+// fresh stacks for each were a few KiB of garbage apiece.
+type scratch struct {
+	members []member
+	items   []node
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{members: make([]member, 0, 32), items: make([]node, 0, 16)}
+}}
+
 // parseJSON reads exactly one JSON value, with nothing but white space
 // after it.
 func parseJSON(data []byte) (node, error) {
-	p := jsonParser{data: data, src: string(data), members: make([]member, 0, 32), items: make([]node, 0, 16)}
+	sc := scratchPool.Get().(*scratch)
+	p := jsonParser{data: data, src: string(data), members: sc.members[:0], items: sc.items[:0]}
+	defer func() {
+		// Nothing of this document stays reachable from the pool, even
+		// after an error left the stacks part full.
+		clear(p.members[:cap(p.members)])
+		clear(p.items[:cap(p.items)])
+		sc.members, sc.items = p.members[:0], p.items[:0]
+		scratchPool.Put(sc)
+	}()
 	p.skipSpace()
 	n, err := p.value()
 	if err != nil {
