@@ -217,3 +217,37 @@ func TestGroupConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// TestBodiesCompressWithLZ4 checks migration 5: on a server built with
+// lz4, every body column compresses with it rather than pglz.
+func TestBodiesCompressWithLZ4(t *testing.T) {
+	dsn := testDSN(t)
+	schema := freshSchema(t, dsn)
+	s := openDSN(t, withSearchPath(dsn, schema))
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var lz4 bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_settings
+		WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&lz4); err != nil {
+		t.Fatal(err)
+	}
+	if !lz4 {
+		t.Skip("this PostgreSQL has no lz4; the migration keeps pglz")
+	}
+	for _, table := range []string{"records", "resources", "resource_versions"} {
+		var method string
+		if err := conn.QueryRow(ctx, `SELECT a.attcompression::text FROM pg_attribute a
+			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'body'`, schema, table).Scan(&method); err != nil {
+			t.Fatalf("%s.body: %v", table, err)
+		}
+		if method != "l" {
+			t.Errorf("%s.body compresses with %q, want lz4 (l)", table, method)
+		}
+	}
+}
