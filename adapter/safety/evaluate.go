@@ -53,13 +53,25 @@ type Facts struct {
 // the same record and facts give the same findings, in a stable order.
 func Evaluate(rules *Rules, rec clinic.Record, facts Facts) []Finding {
 	var out []Finding
+	// The doses are the same for every rule: computed once (big.Rat
+	// arithmetic), read by each.
+	var doses, planned []dose
+	switch r := rec.(type) {
+	case *clinic.Plan:
+		doses = planDoses(r)
+	case *clinic.Administration:
+		doses = givenDoses(r)
+		if facts.Plan != nil {
+			planned = planDoses(facts.Plan)
+		}
+	}
 	for _, rule := range rules.enabled {
 		var fs []Finding
 		switch r := rec.(type) {
 		case *clinic.Plan:
-			fs = evalPlan(rule, r, facts)
+			fs = evalPlan(rule, r, doses, facts)
 		case *clinic.Administration:
-			fs = evalAdministration(rule, r, facts)
+			fs = evalAdministration(rule, r, doses, planned, facts)
 		}
 		for i := range fs {
 			fs[i].Rule, fs[i].Kind, fs[i].Severity = rule.ID, rule.Kind, rule.Severity
@@ -246,8 +258,8 @@ func num(r *big.Rat) string {
 	return s
 }
 
-func evalPlan(rule *Rule, p *clinic.Plan, facts Facts) []Finding {
-	doses := planDoses(p)
+// evalPlan applies one rule to a plan; doses are planDoses(p).
+func evalPlan(rule *Rule, p *clinic.Plan, doses []dose, facts Facts) []Finding {
 	switch rule.Kind {
 	case KindDoseBand:
 		return doseBand(rule, doses, weightFor(facts, p.DosingWeightKg))
@@ -311,8 +323,10 @@ func evalPlan(rule *Rule, p *clinic.Plan, facts Facts) []Finding {
 	return nil
 }
 
-func evalAdministration(rule *Rule, a *clinic.Administration, facts Facts) []Finding {
-	given := givenDoses(a)
+// evalAdministration applies one rule to a session; given are
+// givenDoses(a) and planned planDoses of the session's plan (nil without
+// one).
+func evalAdministration(rule *Rule, a *clinic.Administration, given, planned []dose, facts Facts) []Finding {
 	switch rule.Kind {
 	case KindDoseBand:
 		return doseBand(rule, given, weightFor(facts, a.WeightKg))
@@ -322,13 +336,13 @@ func evalAdministration(rule *Rule, a *clinic.Administration, facts Facts) []Fin
 		if facts.Plan == nil {
 			return nil
 		}
-		planned := map[string]dose{}
-		for _, d := range planDoses(facts.Plan) {
-			planned[d.substance] = d
+		bySubstance := map[string]dose{}
+		for _, d := range planned {
+			bySubstance[d.substance] = d
 		}
 		var out []Finding
 		for _, g := range given {
-			p, ok := planned[g.substance]
+			p, ok := bySubstance[g.substance]
 			if !ok {
 				continue
 			}
