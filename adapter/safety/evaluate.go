@@ -52,27 +52,26 @@ type Facts struct {
 // Evaluate runs every rule against one plan or administration. It is pure:
 // the same record and facts give the same findings, in a stable order.
 func Evaluate(rules *Rules, rec clinic.Record, facts Facts) []Finding {
-	var out []Finding
-	// The doses are the same for every rule: computed once (big.Rat
-	// arithmetic), read by each.
-	var doses, planned []dose
+	// One evaluation per record type; the doses are the same for every
+	// rule, so they are computed once (big.Rat arithmetic) and read by each.
+	var eval func(*Rule) []Finding
 	switch r := rec.(type) {
 	case *clinic.Plan:
-		doses = planDoses(r)
+		doses := planDoses(r)
+		eval = func(rule *Rule) []Finding { return evalPlan(rule, r, doses, facts) }
 	case *clinic.Administration:
-		doses = givenDoses(r)
+		given := givenDoses(r)
+		var planned []dose
 		if facts.Plan != nil {
 			planned = planDoses(facts.Plan)
 		}
+		eval = func(rule *Rule) []Finding { return evalAdministration(rule, r, given, planned, facts) }
+	default:
+		return nil
 	}
+	var out []Finding
 	for _, rule := range rules.enabled {
-		var fs []Finding
-		switch r := rec.(type) {
-		case *clinic.Plan:
-			fs = evalPlan(rule, r, doses, facts)
-		case *clinic.Administration:
-			fs = evalAdministration(rule, r, doses, planned, facts)
-		}
+		fs := eval(rule)
 		for i := range fs {
 			fs[i].Rule, fs[i].Kind, fs[i].Severity = rule.ID, rule.Kind, rule.Severity
 			fs[i].Code, fs[i].Source = rule.Code, rule.Source
