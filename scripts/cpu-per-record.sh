@@ -34,13 +34,10 @@ if [ -z "$bin" ]; then
 fi
 go build -o "$work/ivload" ./cmd/ivload
 dsn=$(scripts/postgres.sh)
-pgdir=${IVBRIDGE_PG_DIR:-/tmp/ivbridge-postgres}
-postmaster=$(head -1 "$pgdir/data/postmaster.pid")
-tick=$(getconf CLK_TCK)
-psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -t/ -k5 -n -r | head -1)/psql
 server=${dsn%%\?*}
 server=${server%/*} # postgres://user@host:port
-psql_() { "$psql_bin" "$server/postgres" -X -q -c "$1"; }
+postmaster=$(scripts/postgres.sh pid)
+tick=$(getconf CLK_TCK)
 export IVBRIDGE_TOKEN
 IVBRIDGE_TOKEN=cpu-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 
@@ -62,7 +59,7 @@ pgcpu() {
 
 for run in $(seq "$runs"); do
 	db=ivcpu_$$_$run
-	psql_ "CREATE DATABASE $db"
+	scripts/postgres.sh psql -c "CREATE DATABASE $db"
 	port=$((18100 + run))
 	"$bin" serve --addr "127.0.0.1:$port" --db "$server/$db?sslmode=disable" --log-level warn >"$work/serve.log" 2>&1 &
 	spid=$!
@@ -78,7 +75,7 @@ for run in $(seq "$runs"); do
 	p1=$(pgcpu)
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
-	psql_ "DROP DATABASE $db"
+	scripts/postgres.sh psql -c "DROP DATABASE $db"
 	rate=$(echo "$out" | sed -E 's/.* ([0-9]+) records\/s.*/\1/')
 	awk -v g=$((g1 - g0)) -v p=$((p1 - p0)) -v n="$n" -v t="$tick" -v r="$rate" -v run="$run" 'BEGIN {
 		printf "run %d: %s records/s; CPU per record: ivbridge %.3f ms, PostgreSQL %.3f ms, sum %.3f ms\n",

@@ -5,6 +5,8 @@
 #   scripts/postgres.sh stop      # stop it (the data dir is kept for the next start)
 #   scripts/postgres.sh clean     # stop it and delete its data dir
 #   scripts/postgres.sh dsn       # print the DSN of the running instance
+#   scripts/postgres.sh psql ARGS # psql on its postgres database, as the superuser
+#   scripts/postgres.sh pid       # print the postmaster's process id
 #
 #   export IVBRIDGE_TEST_POSTGRES_DSN=$(scripts/postgres.sh)
 #
@@ -152,8 +154,23 @@ clean)
 	rm -rf "$dir"
 	;;
 dsn) echo "$dsn" ;;
+psql)
+	shift
+	b=$(find_bindir) || {
+		say "no PostgreSQL server binaries: run $0 start first"
+		exit 1
+	}
+	psql_ "$b" "$@"
+	;;
+pid)
+	if [ ! -f "$data/postmaster.pid" ]; then
+		say "not running"
+		exit 1
+	fi
+	head -1 "$data/postmaster.pid"
+	;;
 *)
-	echo "usage: $0 [start|stop|clean|dsn]" >&2
+	echo "usage: $0 [start|stop|clean|dsn|psql ARGS|pid]" >&2
 	exit 2
 	;;
 esac
