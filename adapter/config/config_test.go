@@ -66,6 +66,8 @@ func TestLayers(t *testing.T) {
 			return s.Addr == "127.0.0.1:9300"
 		}},
 		{"db", []string{"--db", "postgres://u@127.0.0.1/db"}, nil, func(s Serve) bool { return s.DB == "postgres://u@127.0.0.1/db" }},
+		{"gc percent", []string{"--gc-percent", "150"}, nil, func(s Serve) bool { return s.GCPercent == 150 }},
+		{"gc off from env", nil, map[string]string{"IVBRIDGE_GC_PERCENT": "off"}, func(s Serve) bool { return s.GCPercent == -1 }},
 		{"base url trimmed", []string{"--base-url", "https://x.example/api/"}, nil, func(s Serve) bool { return s.BaseURL == "https://x.example/api" }},
 	}
 	for _, tt := range tests {
@@ -100,6 +102,7 @@ func TestErrors(t *testing.T) {
 		{"bad db", []string{"--db", "mysql://x"}, nil, "postgres"},
 		{"bad upstream", []string{"--upstream", "ftp://x"}, nil, "http"},
 		{"bad level", []string{"--log-level", "loud"}, nil, "log-level"},
+		{"zero gc percent", []string{"--gc-percent", "0"}, nil, "gc-percent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

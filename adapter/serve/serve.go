@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -246,6 +247,9 @@ func substanceOf(t *terminology.Table) safety.SubstanceOf {
 // answer is sent, so a drain never loses an acknowledged record.
 func Run(ctx context.Context, cfg config.Serve, env Env) error {
 	log := NewLogger(env.Stderr, cfg.LogLevel)
+	if gc, ok := TuneGC(cfg, env.Getenv); ok {
+		log.Debug("garbage collector target set", "gc_percent", gc)
+	}
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -332,4 +336,17 @@ func upstreamAllergies(up *upstream.Client) safety.UpstreamAllergies {
 		})
 		return out, err
 	}
+}
+
+// TuneGC sets the process's garbage collector target to cfg.GCPercent
+// and reports the value set, unless the GOGC environment variable is
+// set: the runtime applied that at start, and an operator's own GOGC is
+// the more deliberate choice. GOMEMLIMIT, read by the runtime, still
+// bounds the heap either way.
+func TuneGC(cfg config.Serve, getenv func(string) string) (int, bool) {
+	if getenv("GOGC") != "" || cfg.GCPercent == 0 {
+		return 0, false
+	}
+	debug.SetGCPercent(cfg.GCPercent)
+	return cfg.GCPercent, true
 }

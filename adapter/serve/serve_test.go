@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -308,5 +309,38 @@ func TestSIGKILLKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	if err := cmd2.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	// The collector's target is process-wide: put back what was there.
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
+	tests := []struct {
+		name    string
+		percent int
+		gogc    string
+		want    int // the runtime's target after TuneGC
+		set     bool
+	}{
+		{"default", config.Default().GCPercent, "", config.Default().GCPercent, true},
+		{"off", -1, "", -1, true},
+		{"operator's GOGC wins", 250, "50", 100, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			cfg := config.Default()
+			cfg.GCPercent = tt.percent
+			_, set := serve.TuneGC(cfg, func(k string) string {
+				if k == "GOGC" {
+					return tt.gogc
+				}
+				return ""
+			})
+			if got := debug.SetGCPercent(100); set != tt.set || got != tt.want {
+				t.Fatalf("TuneGC: set %v, target %d; want %v, %d", set, got, tt.set, tt.want)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -25,7 +26,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ivbridge/ivbridge/adapter/config"
 	"github.com/ivbridge/ivbridge/adapter/loadgen"
+	"github.com/ivbridge/ivbridge/adapter/serve"
 	"github.com/ivbridge/ivbridge/adapter/store"
 	"github.com/ivbridge/ivbridge/adapter/store/postgres"
 	"github.com/ivbridge/ivbridge/adapter/store/sqlite"
@@ -57,6 +60,9 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	gin.SetMode(gin.ReleaseMode)
+	// The collector's target is process-wide: serve's setting applies to
+	// the baseline and ivbridge alike, as both run in this process.
+	serve.TuneGC(config.Default(), os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, *kind, *dsn, *n, *c, *parts, *safety, *url, *token, *pgPool, max(*rounds, 1)); err != nil {
@@ -109,7 +115,7 @@ func run(ctx context.Context, kind, dsn string, n, c, parts int, safety bool, ur
 	default:
 		return fmt.Errorf("unknown -store %q (sqlite, postgres)", kind)
 	}
-	fmt.Printf("store=%s n=%d c=%d parts=%d safety=%v rounds=%d\n", kind, n, c, parts, safety, rounds)
+	fmt.Printf("store=%s n=%d c=%d parts=%d safety=%v rounds=%d gc=%d%%\n", kind, n, c, parts, safety, rounds, gcPercent())
 	var ratios []float64
 	for r := 1; r <= rounds; r++ {
 		cmp, err := loadgen.Compare(ctx, loadgen.CompareConfig{Open: open, N: n, Concurrency: c, Parts: parts, Safety: safety})
@@ -163,4 +169,11 @@ func freshSchemaStore(ctx context.Context, dsn, name string, pool int) (store.St
 		_, err = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		return err
 	}, nil
+}
+
+// gcPercent is the collector's current target (-1: off).
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }
