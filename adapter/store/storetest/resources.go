@@ -364,6 +364,10 @@ func testSearchInvalid(t *testing.T, open Opener) {
 		{Date: []store.DateFilter{{Comparator: "ap", Value: "2026-03"}}},
 		{LastUpdated: []store.DateFilter{{Comparator: store.GT, Value: "yesterday"}}},
 		{Offset: -1},
+		// The type goes into the statement as a literal: only a type
+		// name is taken.
+		{Type: "Patient' OR ''='"},
+		{Type: "patient"},
 	} {
 		if _, err := s.SearchResources(ctx, q); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("SearchResources(%+v) err = %v, want ErrInvalid", q, err)
