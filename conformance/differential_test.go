@@ -243,7 +243,52 @@ func goldenInputs(t *testing.T) []differentialInput {
 // parsedAsMap parses data with the validator's parser and returns the
 // result in oldParseJSON's shapes.
 func parsedAsMap(data []byte) (any, []string, error) {
-	return parseJSON(data)
+	var p jsonParser
+	root, err := p.parse(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return treeToMap(root), p.dups, nil
+}
+
+// treeToMap converts a parsed value to encoding/json's shapes with
+// UseNumber.
+func treeToMap(v jval) any {
+	switch v.kind() {
+	case jObject:
+		m := make(map[string]any, v.len())
+		for c := v.first(); c.ok(); c = c.next() {
+			if _, dup := m[c.key()]; dup {
+				// A repeated name must not reach the walker twice.
+				return fmt.Sprintf("tree has member %q twice", c.key())
+			}
+			m[c.key()] = treeToMap(c)
+		}
+		if len(m) != v.len() {
+			return fmt.Sprintf("object of %d members counts %d", len(m), v.len())
+		}
+		return m
+	case jArray:
+		a := make([]any, 0, v.len())
+		for c := v.first(); c.ok(); c = c.next() {
+			a = append(a, treeToMap(c))
+		}
+		if len(a) != v.len() {
+			return fmt.Sprintf("array of %d items counts %d", len(a), v.len())
+		}
+		return a
+	case jString:
+		s, _ := v.asString()
+		return s
+	case jNumber:
+		s, _ := v.numberText()
+		return json.Number(s)
+	case jTrue:
+		return true
+	case jFalse:
+		return false
+	}
+	return nil
 }
 
 // compareWithReference reports where the parser and oldParseJSON differ
