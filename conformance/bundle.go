@@ -45,16 +45,17 @@ func (w *walker) bundleEntryRules(bundle jval) {
 				if q := strings.IndexByte(path, '?'); q >= 0 {
 					path = path[:q]
 				}
-				segs := strings.Split(path, "/")
+				// Cut, not Split: this runs for every entry of every Bundle.
+				typ, urlID, hasID := strings.Cut(path, "/")
 				switch method {
 				case "POST":
 					if path != rt {
 						w.addAt(SeverityError, CodeInvalid, fmt.Sprintf("POST url must be the resource type %s", rt), ".request.url")
 					}
 				case "PUT":
-					if segs[0] != rt {
+					if typ != rt {
 						w.addAt(SeverityError, CodeInvalid, fmt.Sprintf("PUT url must name the resource type %s", rt), ".request.url")
-					} else if len(segs) == 2 && id != "" && segs[1] != id {
+					} else if hasID && !strings.Contains(urlID, "/") && id != "" && urlID != id {
 						w.addAt(SeverityError, CodeInvalid, "PUT url id differs from the resource id", ".request.url")
 					}
 				}

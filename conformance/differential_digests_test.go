@@ -23,6 +23,7 @@ var recordedValidateDigests = map[string]string{
 	"case/bundle-entry-not-array":          "c30ded035743a9af",
 	"case/bundle-message":                  "3ff00f77371ffbdb",
 	"case/bundle-message-first-not-object": "c05466426c1acf0f",
+	"case/bundle-put-urls":                 "102cb6551884dd96",
 	"case/bundle-references":               "2f74eba305017f61",
 	"case/bundle-rules":                    "8e82ab0fe99cfb00",
 	"case/bundle-wrong-resource":           "0b9a04c948dcda3f",

@@ -177,6 +177,14 @@ var differentialCases = []struct{ name, doc string }{
 		`{"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","id":"5"},"request":{"method":"POST","url":"Patient/$match"}},` +
 		`{"fullUrl":"http://x/Patient/6/_history/1","resource":{"resourceType":"Patient","id":"6"},"search":{"mode":"match"}},` +
 		`"x",null,{}]}`},
+	{"bundle-put-urls", `{"resourceType":"Bundle","type":"batch","entry":[` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"Patient/1/_history/2"}},` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"Patient/2/"}},` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"Patient/"}},` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"/Patient/2"}},` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"Patient?identifier=x/y"}},` +
+		`{"resource":{"resourceType":"Patient"},"request":{"method":"PUT","url":"Patient/3"}},` +
+		`{"resource":{"resourceType":"Patient","id":"1"},"request":{"method":"PUT","url":"Patient/2"}}]}`},
 	{"bundle-references", `{"resourceType":"Bundle","type":"collection","entry":[` +
 		`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"}},` +
 		`{"fullUrl":"http://x/fhir/Encounter/e","resource":{"resourceType":"Encounter","status":"finished","class":{"code":"x"}}},` +

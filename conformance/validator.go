@@ -299,8 +299,8 @@ func (w *walker) resource(obj jval, parent *resCtx, bundle *bundleCtx) {
 }
 
 func newBundleCtx(bundle jval) *bundleCtx {
-	b := &bundleCtx{fullURLs: map[string]string{}}
 	entries := bundle.get("entry")
+	b := &bundleCtx{fullURLs: make(map[string]string, entries.len())}
 	if entries.kind() != jArray {
 		return b
 	}
