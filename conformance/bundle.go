@@ -12,45 +12,50 @@ import (
 //   - in a transaction or batch, POST and PUT carry a resource; unless the
 //     url invokes an operation ($name), POST's url is the resource's type and
 //     PUT's url names the resource's type (and its id, when both are given).
-func (w *walker) bundleEntryRules(bundle map[string]any) {
+func (w *walker) bundleEntryRules(bundle jval) {
 	btype := str(bundle, "type")
 	txn := btype == "transaction" || btype == "batch"
-	entries, _ := bundle["entry"].([]any)
-	for i, e := range entries {
-		eo, ok := e.(map[string]any)
-		if !ok {
+	entries := bundle.get("entry")
+	if entries.kind() != jArray {
+		return
+	}
+	i := -1
+	for eo := entries.first(); eo.ok(); eo = eo.next() {
+		i++
+		if eo.kind() != jObject {
 			continue
 		}
-		res, _ := eo["resource"].(map[string]any)
+		res := obj(eo, "resource")
 		rt, id := str(res, "resourceType"), str(res, "id")
 		mark := w.push("entry")
 		im := w.pushIndex(i)
-		if fu := str(eo, "fullUrl"); fu != "" && res != nil && !strings.HasPrefix(fu, "urn:") {
+		if fu := str(eo, "fullUrl"); fu != "" && res.ok() && !strings.HasPrefix(fu, "urn:") {
 			if urlType, urlID, _, ok := typeAndID(fu); ok && (urlType != rt || (id != "" && urlID != id)) {
 				w.addAt(SeverityError, CodeInvalid, "fullUrl disagrees with the resource's type or id", ".fullUrl")
 			}
 		}
-		if req, ok := eo["request"].(map[string]any); ok && txn {
+		if req := obj(eo, "request"); req.ok() && txn {
 			method, url := str(req, "method"), str(req, "url")
-			if (method == "POST" || method == "PUT") && res == nil {
+			if (method == "POST" || method == "PUT") && !res.ok() {
 				w.addAt(SeverityError, CodeInvalid, method+" needs a resource", ".resource")
 			}
 			// An operation ("ValueSet/$lookup") takes any body, usually Parameters.
-			if res != nil && url != "" && !strings.Contains(url, "$") {
+			if res.ok() && url != "" && !strings.Contains(url, "$") {
 				path := url
 				if q := strings.IndexByte(path, '?'); q >= 0 {
 					path = path[:q]
 				}
-				segs := strings.Split(path, "/")
+				// Cut, not Split: this runs for every entry of every Bundle.
+				typ, urlID, hasID := strings.Cut(path, "/")
 				switch method {
 				case "POST":
 					if path != rt {
 						w.addAt(SeverityError, CodeInvalid, fmt.Sprintf("POST url must be the resource type %s", rt), ".request.url")
 					}
 				case "PUT":
-					if segs[0] != rt {
+					if typ != rt {
 						w.addAt(SeverityError, CodeInvalid, fmt.Sprintf("PUT url must name the resource type %s", rt), ".request.url")
-					} else if len(segs) == 2 && id != "" && segs[1] != id {
+					} else if hasID && !strings.Contains(urlID, "/") && id != "" && urlID != id {
 						w.addAt(SeverityError, CodeInvalid, "PUT url id differs from the resource id", ".request.url")
 					}
 				}

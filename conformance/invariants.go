@@ -1,7 +1,7 @@
 package conformance
 
 import (
-	"encoding/json"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,8 +11,8 @@ import (
 // invCtx is what an invariant sees: the object the invariant is declared
 // on, the resource context, and whether the resource is contained.
 type invCtx struct {
-	obj         map[string]any
-	value       any // the value, for invariants declared on a primitive
+	obj         jval
+	value       jval // the value, for invariants declared on a primitive
 	ctx         *resCtx
 	inContained bool
 }
@@ -33,30 +33,30 @@ const (
 var invariants = map[string]invariantFunc{
 	// Element, Extension, Reference, Narrative.
 	"ext-1": func(ic *invCtx) bool { return has(ic.obj, "extension") == hasPrefixKey(ic.obj, "value") },
-	"txt-1": func(ic *invCtx) bool { s, _ := ic.value.(string); return narrativeActiveContent(s) },
-	"txt-2": func(ic *invCtx) bool { s, _ := ic.value.(string); return !narrativeHasContent(s) },
+	"txt-1": func(ic *invCtx) bool { s, _ := ic.value.asString(); return narrativeActiveContent(s) },
+	"txt-2": func(ic *invCtx) bool { s, _ := ic.value.asString(); return !narrativeHasContent(s) },
 	// DomainResource (evaluated on the container).
 	"dom-2": func(ic *invCtx) bool {
-		return anyContained(ic.obj, func(c map[string]any) bool { return has(c, "contained") })
+		return anyContained(ic.obj, func(c jval) bool { return has(c, "contained") })
 	},
 	"dom-3": func(ic *invCtx) bool {
 		if ic.inContained {
 			return false
 		}
-		return anyContained(ic.obj, func(c map[string]any) bool {
+		return anyContained(ic.obj, func(c jval) bool {
 			id := str(c, "id")
 			referenced := id != "" && ic.ctx.localRefs["#"+id]
 			return !referenced && !refersToContainer(c)
 		})
 	},
 	"dom-4": func(ic *invCtx) bool {
-		return anyContained(ic.obj, func(c map[string]any) bool {
+		return anyContained(ic.obj, func(c jval) bool {
 			m := obj(c, "meta")
 			return has(m, "versionId") || has(m, "lastUpdated")
 		})
 	},
 	"dom-5": func(ic *invCtx) bool {
-		return anyContained(ic.obj, func(c map[string]any) bool { return has(obj(c, "meta"), "security") })
+		return anyContained(ic.obj, func(c jval) bool { return has(obj(c, "meta"), "security") })
 	},
 	// Datatypes.
 	"per-1": func(ic *invCtx) bool { return periodReversed(str(ic.obj, "start"), str(ic.obj, "end")) },
@@ -76,11 +76,11 @@ var invariants = map[string]invariantFunc{
 			(ok && v <= 0)
 	},
 	"cnt-3": func(ic *invCtx) bool {
-		n, _ := ic.obj["value"].(json.Number)
+		n, _ := ic.obj.get("value").numberText()
 		return !(has(ic.obj, "code") || !has(ic.obj, "value")) ||
 			(has(ic.obj, "system") && str(ic.obj, "system") != ucum) ||
 			(has(ic.obj, "code") && str(ic.obj, "code") != "1") ||
-			strings.ContainsAny(string(n), ".eE")
+			strings.ContainsAny(n, ".eE")
 	},
 	"dis-1": func(ic *invCtx) bool {
 		return !(has(ic.obj, "code") || !has(ic.obj, "value")) ||
@@ -132,8 +132,8 @@ var invariants = map[string]invariantFunc{
 		if has(ic.obj, "clinicalStatus") || hasCoding(obj(ic.obj, "verificationStatus"), condVerSystem, "entered-in-error") {
 			return false
 		}
-		for _, c := range objs(ic.obj, "category") {
-			for _, cd := range objs(c, "coding") {
+		for c := range objs(ic.obj, "category") {
+			for cd := range objs(c, "coding") {
 				if str(cd, "code") == "problem-list-item" {
 					return true
 				}
@@ -160,9 +160,9 @@ var invariants = map[string]invariantFunc{
 			return false
 		}
 		codes := objs(obj(ic.obj, "code"), "coding")
-		for _, comp := range objs(ic.obj, "component") {
-			for _, cc := range objs(obj(comp, "code"), "coding") {
-				for _, oc := range codes {
+		for comp := range objs(ic.obj, "component") {
+			for cc := range objs(obj(comp, "code"), "coding") {
+				for oc := range codes {
 					if str(cc, "system") == str(oc, "system") && str(cc, "code") == str(oc, "code") && str(cc, "code") != "" {
 						return true
 					}
@@ -188,17 +188,17 @@ var invariants = map[string]invariantFunc{
 		if str(ic.obj, "type") == "searchset" {
 			return false
 		}
-		return slices.ContainsFunc(objs(ic.obj, "entry"), func(e map[string]any) bool { return has(e, "search") })
+		return anyObj(objs(ic.obj, "entry"), func(e jval) bool { return has(e, "search") })
 	},
 	"bdl-3": func(ic *invCtx) bool {
 		t := str(ic.obj, "type")
 		want := t == "batch" || t == "transaction" || t == "history"
-		return slices.ContainsFunc(objs(ic.obj, "entry"), func(e map[string]any) bool { return has(e, "request") != want })
+		return anyObj(objs(ic.obj, "entry"), func(e jval) bool { return has(e, "request") != want })
 	},
 	"bdl-4": func(ic *invCtx) bool {
 		t := str(ic.obj, "type")
 		want := t == "batch-response" || t == "transaction-response" || t == "history"
-		return slices.ContainsFunc(objs(ic.obj, "entry"), func(e map[string]any) bool { return has(e, "response") != want })
+		return anyObj(objs(ic.obj, "entry"), func(e jval) bool { return has(e, "response") != want })
 	},
 	"bdl-5": func(ic *invCtx) bool {
 		return !has(ic.obj, "resource") && !has(ic.obj, "request") && !has(ic.obj, "response")
@@ -208,7 +208,7 @@ var invariants = map[string]invariantFunc{
 			return false
 		}
 		seen := map[[2]string]bool{}
-		for _, e := range objs(ic.obj, "entry") {
+		for e := range objs(ic.obj, "entry") {
 			fu := str(e, "fullUrl")
 			if fu == "" {
 				continue
@@ -244,16 +244,16 @@ var invariants = map[string]invariantFunc{
 		if str(ic.obj, "kind") == "instance" {
 			return false
 		}
-		return slices.ContainsFunc(objs(ic.obj, "messaging"), func(m map[string]any) bool { return has(m, "endpoint") })
+		return anyObj(objs(ic.obj, "messaging"), func(m jval) bool { return has(m, "endpoint") })
 	},
 	"cpb-7": func(ic *invCtx) bool {
-		return duplicated(objs(ic.obj, "document"), func(d map[string]any) string { return str(d, "profile") + "\x00" + str(d, "mode") })
+		return duplicated(objs(ic.obj, "document"), func(d jval) string { return str(d, "profile") + "\x00" + str(d, "mode") })
 	},
 	"cpb-9": func(ic *invCtx) bool {
-		return duplicated(objs(ic.obj, "resource"), func(r map[string]any) string { return str(r, "type") })
+		return duplicated(objs(ic.obj, "resource"), func(r jval) string { return str(r, "type") })
 	},
 	"cpb-12": func(ic *invCtx) bool {
-		return duplicated(objs(ic.obj, "searchParam"), func(p map[string]any) string { return str(p, "name") })
+		return duplicated(objs(ic.obj, "searchParam"), func(p jval) string { return str(p, "name") })
 	},
 	"cpb-14": func(ic *invCtx) bool { return str(ic.obj, "kind") == "instance" && !has(ic.obj, "implementation") },
 	"cpb-15": func(ic *invCtx) bool {
@@ -281,7 +281,7 @@ func ImplementedInvariants() []string {
 
 // invariants evaluates the invariants declared on the element holding obj
 // (f) and on its node's type, each once.
-func (w *walker) invariants(o map[string]any, n *node, f *field, ctx *resCtx, inContained bool) {
+func (w *walker) invariants(o jval, n *node, f *field, ctx *resCtx, inContained bool) {
 	w.evalInvariants(invCtx{obj: o, ctx: ctx, inContained: inContained}, n, f)
 }
 
@@ -319,22 +319,31 @@ outer:
 	}
 }
 
-// Small accessors over decoded JSON (nil-safe).
+// Small accessors over the parsed tree; a missing or wrongly typed value
+// reads as absent.
 
-func has(o map[string]any, k string) bool {
-	if o == nil {
+// has reports whether o has a member k or its extension "_k".
+func has(o jval, k string) bool {
+	if o.kind() != jObject {
 		return false
 	}
-	_, ok := o[k]
-	if !ok {
-		_, ok = o["_"+k]
+	for m := o.first(); m.ok(); m = m.next() {
+		key := m.key()
+		if key == k || len(key) == len(k)+1 && key[0] == '_' && key[1:] == k {
+			return true
+		}
 	}
-	return ok
+	return false
 }
 
-func hasPrefixKey(o map[string]any, prefix string) bool {
-	for k := range o {
-		k = strings.TrimPrefix(k, "_")
+// hasPrefixKey reports whether o has a member (or "_" member) named prefix
+// or prefix followed by an upper-case letter: a choice element's variant.
+func hasPrefixKey(o jval, prefix string) bool {
+	if o.kind() != jObject {
+		return false
+	}
+	for m := o.first(); m.ok(); m = m.next() {
+		k := strings.TrimPrefix(m.key(), "_")
 		if len(k) > len(prefix) && strings.HasPrefix(k, prefix) && k[len(prefix)] >= 'A' && k[len(prefix)] <= 'Z' {
 			return true
 		}
@@ -345,74 +354,87 @@ func hasPrefixKey(o map[string]any, prefix string) bool {
 	return false
 }
 
-func str(o map[string]any, k string) string {
-	s, _ := o[k].(string)
+// str returns the string member k of o, or "".
+func str(o jval, k string) string {
+	s, _ := o.get(k).asString()
 	return s
 }
 
-func strs(o map[string]any, k string) []string {
+// strs returns the strings of member k of o: its string items, or the
+// member itself when it is a string.
+func strs(o jval, k string) []string {
 	var out []string
-	switch v := o[k].(type) {
-	case []any:
-		for _, x := range v {
-			if s, ok := x.(string); ok {
+	switch v := o.get(k); v.kind() {
+	case jArray:
+		for x := v.first(); x.ok(); x = x.next() {
+			if s, ok := x.asString(); ok {
 				out = append(out, s)
 			}
 		}
-	case string:
-		out = append(out, v)
+	case jString:
+		s, _ := v.asString()
+		out = append(out, s)
 	}
 	return out
 }
 
-func obj(o map[string]any, k string) map[string]any {
-	m, _ := o[k].(map[string]any)
-	return m
+// obj returns the object member k of o, or the zero jval.
+func obj(o jval, k string) jval {
+	if v := o.get(k); v.kind() == jObject {
+		return v
+	}
+	return jval{}
 }
 
-func objs(o map[string]any, k string) []map[string]any {
-	switch v := o[k].(type) {
-	case []any:
-		out := make([]map[string]any, 0, len(v))
-		for _, x := range v {
-			if m, ok := x.(map[string]any); ok {
-				out = append(out, m)
+// objs yields the objects of member k of o: the object items of an array,
+// or the member itself when it is an object.
+func objs(o jval, k string) iter.Seq[jval] {
+	return func(yield func(jval) bool) {
+		switch v := o.get(k); v.kind() {
+		case jArray:
+			for x := v.first(); x.ok(); x = x.next() {
+				if x.kind() == jObject && !yield(x) {
+					return
+				}
 			}
+		case jObject:
+			yield(v)
 		}
-		return out
-	case map[string]any:
-		return []map[string]any{v}
 	}
-	return nil
 }
 
-func num(o map[string]any, k string) (float64, bool) {
-	switch v := o[k].(type) {
-	case json.Number:
-		f, err := strconv.ParseFloat(string(v), 64)
-		return f, err == nil
-	case float64:
-		return v, true
-	}
-	return 0, false
-}
-
-func hasCoding(cc map[string]any, system, code string) bool {
-	for _, c := range objs(cc, "coding") {
-		if str(c, "system") == system && str(c, "code") == code {
+// anyObj reports whether pred holds for any of seq.
+func anyObj(seq iter.Seq[jval], pred func(jval) bool) bool {
+	for x := range seq {
+		if pred(x) {
 			return true
 		}
 	}
 	return false
 }
 
-func anyContained(o map[string]any, pred func(map[string]any) bool) bool {
-	return slices.ContainsFunc(objs(o, "contained"), pred)
+// num returns the numeric member k of o.
+func num(o jval, k string) (float64, bool) {
+	text, ok := o.get(k).numberText()
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return f, err == nil
 }
 
-func duplicated(items []map[string]any, key func(map[string]any) string) bool {
-	seen := make(map[string]bool, len(items))
-	for _, it := range items {
+func hasCoding(cc jval, system, code string) bool {
+	return anyObj(objs(cc, "coding"), func(c jval) bool { return str(c, "system") == system && str(c, "code") == code })
+}
+
+func anyContained(o jval, pred func(jval) bool) bool {
+	return anyObj(objs(o, "contained"), pred)
+}
+
+// duplicated reports whether two of items have the same key.
+func duplicated(items iter.Seq[jval], key func(jval) string) bool {
+	seen := map[string]bool{}
+	for it := range items {
 		k := key(it)
 		if seen[k] {
 			return true
@@ -422,29 +444,26 @@ func duplicated(items []map[string]any, key func(map[string]any) string) bool {
 	return false
 }
 
-func firstEntryType(bundle map[string]any) string {
-	es := objs(bundle, "entry")
-	if len(es) == 0 {
-		return ""
+// firstEntryType is the resourceType of the first entry of a Bundle that
+// is an object.
+func firstEntryType(bundle jval) string {
+	for e := range objs(bundle, "entry") {
+		return str(obj(e, "resource"), "resourceType")
 	}
-	return str(obj(es[0], "resource"), "resourceType")
+	return ""
 }
 
 // refersToContainer reports whether v holds a reference "#" (to the
 // containing resource) anywhere.
-func refersToContainer(v any) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		if x["reference"] == "#" {
+func refersToContainer(v jval) bool {
+	switch v.kind() {
+	case jObject:
+		if s, ok := v.get("reference").asString(); ok && s == "#" {
 			return true
 		}
-		for _, c := range x {
-			if refersToContainer(c) {
-				return true
-			}
-		}
-	case []any:
-		for _, c := range x {
+		fallthrough
+	case jArray:
+		for c := v.first(); c.ok(); c = c.next() {
 			if refersToContainer(c) {
 				return true
 			}

@@ -47,7 +47,7 @@ func TestParseJSON(t *testing.T) {
 		{``, false, nil, false},
 	}
 	for _, tc := range tests {
-		v, dups, err := parseJSON([]byte(tc.in))
+		v, dups, err := parsedAsMap([]byte(tc.in))
 		if (err == nil) != tc.ok {
 			t.Errorf("%q: err = %v, want ok %v", tc.in, err, tc.ok)
 			continue
@@ -66,7 +66,7 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 	deep := bytes.Repeat([]byte("["), maxJSONDepth+1)
-	if _, _, err := parseJSON(deep); err == nil {
+	if _, _, err := parsedAsMap(deep); err == nil {
 		t.Error("deep nesting accepted")
 	}
 }
@@ -78,7 +78,7 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, dups, err := parseJSON(data)
+		got, dups, err := parsedAsMap(data)
 		want, stdErr := stdDecode(data)
 		switch {
 		case err == nil && stdErr != nil:

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,26 +14,21 @@ const maxStringBytes = 1024 * 1024
 // primitive checks one primitive JSON value against the R4 format of kind.
 // Diagnostics never quote string values (they may be patient data) except
 // for codes, ids and date forms, which carry none.
-func (w *walker) primitive(val any, kind primKind) {
+func (w *walker) primitive(val jval, kind primKind) {
 	switch kind {
 	case primBoolean:
-		if _, ok := val.(bool); !ok {
+		if k := val.kind(); k != jTrue && k != jFalse {
 			w.add(SeverityError, CodeStructure, "a boolean must be a JSON true or false")
 		}
 		return
 	case primInteger, primPositiveInt, primUnsignedInt, primDecimal:
-		var text string
-		switch n := val.(type) {
-		case json.Number:
-			text = string(n)
-		case float64:
-			text = strconv.FormatFloat(n, 'f', -1, 64)
-		default:
+		text, ok := val.numberText()
+		if !ok {
 			w.add(SeverityError, CodeStructure, fmt.Sprintf("a %s must be a JSON number", primName(kind)))
 			return
 		}
 		if kind == primDecimal {
-			return // json.Number already follows the decimal grammar
+			return // the parser checked the number grammar, which is the decimal's
 		}
 		i, err := strconv.ParseInt(text, 10, 32)
 		if err != nil {
@@ -49,7 +43,7 @@ func (w *walker) primitive(val any, kind primKind) {
 		}
 		return
 	}
-	s, ok := val.(string)
+	s, ok := val.asString()
 	if !ok {
 		w.add(SeverityError, CodeStructure, fmt.Sprintf("a %s must be a JSON string", primName(kind)))
 		return

@@ -7,9 +7,9 @@ import (
 
 // checkReference checks a Reference's literal reference and type against
 // the element's target resource types, and that "#id" resolves (ref-1).
-func (w *walker) checkReference(obj map[string]any, f *field, ctx *resCtx) {
-	ref, _ := obj["reference"].(string)
-	if typ, ok := obj["type"].(string); ok && f.targets != nil && w.m.resources[typ] != nil && !f.targets[typ] {
+func (w *walker) checkReference(obj jval, f *field, ctx *resCtx) {
+	ref, _ := obj.get("reference").asString()
+	if typ, ok := obj.get("type").asString(); ok && f.targets != nil && w.m.resources[typ] != nil && !f.targets[typ] {
 		w.addAt(SeverityError, CodeStructure, fmt.Sprintf("Reference.type %s is not an allowed target (%s)", typ, keys(f.targets)), ".type")
 	}
 	if ref == "" {

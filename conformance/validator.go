@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Issue severities (OperationOutcome.issue.severity).
@@ -63,17 +64,26 @@ func NewValidator() *Validator {
 // and returns every finding, sorted by expression; an empty result means
 // the document is valid. Warnings do not make it invalid: use HasErrors.
 func (v *Validator) Validate(data []byte) []Issue {
-	doc, dups, err := parseJSON(data)
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	doc, err := s.p.parse(data)
 	if err != nil {
 		return []Issue{{Severity: SeverityFatal, Code: CodeInvalid, Diagnostics: err.Error()}}
 	}
-	issues := v.ValidateResource(doc)
-	if len(dups) > 0 {
+	var issues []Issue
+	if doc.kind() != jObject {
+		issues = []Issue{{Severity: SeverityFatal, Code: CodeStructure, Diagnostics: "a FHIR resource must be a JSON object"}}
+	} else {
+		w := &s.w
+		w.m = v.m
+		w.resource(doc, nil, nil)
+		issues = w.issues
+		sortIssues(issues)
+	}
+	if dups := s.p.dups; len(dups) > 0 {
 		root := "$"
-		if o, ok := doc.(map[string]any); ok {
-			if rt, ok := o["resourceType"].(string); ok && v.m.resources[rt] != nil {
-				root = rt
-			}
+		if rt, ok := doc.get("resourceType").asString(); ok && v.m.resources[rt] != nil {
+			root = rt
 		}
 		for _, d := range dups {
 			issues = append(issues, Issue{Severity: SeverityError, Code: CodeStructure,
@@ -82,6 +92,34 @@ func (v *Validator) Validate(data []byte) []Issue {
 		sortIssues(issues)
 	}
 	return issues
+}
+
+// scratch is the reusable state of one Validate call: the parsed tree and
+// the walker's buffers. Pooling it makes a validation allocate little more
+// than the document's string copy and the issues it returns.
+type scratch struct {
+	p jsonParser
+	w walker
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{w: walker{path: make([]byte, 0, 128)}} }}
+
+// Bounds on what a pooled scratch keeps: the buffers of a rare huge
+// document are left to the collector rather than held by the pool.
+const (
+	maxPooledNodes = 1 << 16 // tree nodes
+	maxPooledBytes = 1 << 16 // unescaping buffer
+)
+
+// release clears s and returns it to the pool. The issues now belong to
+// the caller and are not kept.
+func (s *scratch) release() {
+	s.p.reset()
+	s.w = walker{path: s.w.path[:0], ctxs: s.w.ctxs} // popCtx emptied the contexts
+	if cap(s.p.doc.nodes) > maxPooledNodes || cap(s.p.buf) > maxPooledBytes {
+		return
+	}
+	scratchPool.Put(s)
 }
 
 // naturalCompare compares strings with digit runs compared as numbers, so
@@ -119,7 +157,7 @@ func digitRun(s string) int {
 }
 
 // sortIssues orders issues by expression, then code and diagnostics, so the
-// result does not depend on map iteration order.
+// result does not depend on the order of members in the document.
 func sortIssues(issues []Issue) {
 	slices.SortStableFunc(issues, func(a, b Issue) int {
 		if c := naturalCompare(a.Expression, b.Expression); c != 0 {
@@ -130,22 +168,6 @@ func sortIssues(issues []Issue) {
 		}
 		return strings.Compare(a.Diagnostics, b.Diagnostics)
 	})
-}
-
-// ValidateResource checks a resource already decoded from JSON into
-// map[string]any (numbers as json.Number, as json.Decoder.UseNumber gives;
-// float64 numbers are accepted too). Validate is preferred for raw JSON: it
-// also reports duplicate property names, which a decoded map has lost.
-// Issues are sorted by expression.
-func (v *Validator) ValidateResource(doc any) []Issue {
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		return []Issue{{Severity: SeverityFatal, Code: CodeStructure, Diagnostics: "a FHIR resource must be a JSON object"}}
-	}
-	w := &walker{m: v.m, path: make([]byte, 0, 128)}
-	w.resource(obj, nil, nil)
-	sortIssues(w.issues)
-	return w.issues
 }
 
 // resCtx is the context of one resource and the resources it contains:
@@ -166,6 +188,42 @@ type walker struct {
 	path   []byte
 	issues []Issue
 	ic     invCtx // scratch context for invariant evaluation
+	// ctxs are the contexts of the resources being walked, outermost
+	// first, kept with their maps for the next resource at the same depth.
+	ctxs  []*resCtx
+	depth int
+}
+
+// maxPooledMapLen bounds the maps a reused resCtx keeps.
+const maxPooledMapLen = 64
+
+// pushCtx returns an empty context for a resource one level deeper.
+func (w *walker) pushCtx(bundle *bundleCtx) *resCtx {
+	if w.depth == len(w.ctxs) {
+		w.ctxs = append(w.ctxs, &resCtx{})
+	}
+	ctx := w.ctxs[w.depth]
+	w.depth++
+	ctx.bundle = bundle
+	return ctx
+}
+
+// popCtx ends the innermost context, emptying it for reuse.
+func (w *walker) popCtx() {
+	w.depth--
+	ctx := w.ctxs[w.depth]
+	ctx.contained = clearedMap(ctx.contained)
+	ctx.localRefs = clearedMap(ctx.localRefs)
+	ctx.bundle = nil
+}
+
+// clearedMap empties m, or drops it when it has grown large.
+func clearedMap[V any](m map[string]V) map[string]V {
+	if len(m) > maxPooledMapLen {
+		return nil
+	}
+	clear(m)
+	return m
 }
 
 func (w *walker) add(sev, code, diag string) {
@@ -197,10 +255,10 @@ func (w *walker) pop(mark int) { w.path = w.path[:mark] }
 
 // resource validates an inline resource. parent is the container's context
 // for contained resources (nil otherwise); bundle is the enclosing Bundle.
-func (w *walker) resource(obj map[string]any, parent *resCtx, bundle *bundleCtx) {
-	rtv, has := obj["resourceType"]
-	rt, _ := rtv.(string)
-	if !has {
+func (w *walker) resource(obj jval, parent *resCtx, bundle *bundleCtx) {
+	rtv := obj.get("resourceType")
+	rt, _ := rtv.asString()
+	if !rtv.ok() {
 		w.add(SeverityError, CodeStructure, "resourceType is missing")
 		return
 	}
@@ -214,13 +272,16 @@ func (w *walker) resource(obj map[string]any, parent *resCtx, bundle *bundleCtx)
 	}
 	ctx := parent
 	if ctx == nil {
-		ctx = &resCtx{bundle: bundle}
-		if cs, ok := obj["contained"].([]any); ok {
-			ctx.contained = make(map[string]string, len(cs))
-			for _, c := range cs {
-				if co, ok := c.(map[string]any); ok {
-					id, _ := co["id"].(string)
-					crt, _ := co["resourceType"].(string)
+		ctx = w.pushCtx(bundle)
+		defer w.popCtx()
+		if cs := obj.get("contained"); cs.kind() == jArray {
+			if ctx.contained == nil {
+				ctx.contained = make(map[string]string, cs.len())
+			}
+			for c := cs.first(); c.ok(); c = c.next() {
+				if c.kind() == jObject {
+					id := str(c, "id")
+					crt := str(c, "resourceType")
 					if id != "" {
 						ctx.contained[id] = crt
 					}
@@ -237,18 +298,19 @@ func (w *walker) resource(obj map[string]any, parent *resCtx, bundle *bundleCtx)
 	}
 }
 
-func newBundleCtx(obj map[string]any) *bundleCtx {
-	b := &bundleCtx{fullURLs: map[string]string{}}
-	entries, _ := obj["entry"].([]any)
-	for _, e := range entries {
-		eo, _ := e.(map[string]any)
-		fu, _ := eo["fullUrl"].(string)
-		res, _ := eo["resource"].(map[string]any)
-		if fu == "" || res == nil {
+func newBundleCtx(bundle jval) *bundleCtx {
+	entries := bundle.get("entry")
+	b := &bundleCtx{fullURLs: make(map[string]string, entries.len())}
+	if entries.kind() != jArray {
+		return b
+	}
+	for e := entries.first(); e.ok(); e = e.next() {
+		fu := str(e, "fullUrl")
+		res := obj(e, "resource")
+		if fu == "" || !res.ok() {
 			continue
 		}
-		rt, _ := res["resourceType"].(string)
-		b.fullURLs[fu] = rt
+		b.fullURLs[fu] = str(res, "resourceType")
 	}
 	return b
 }
@@ -256,8 +318,8 @@ func newBundleCtx(obj map[string]any) *bundleCtx {
 // object validates one JSON object against node n. f is the field that
 // holds it (nil for a resource or a primitive's extension holder);
 // inContained marks a resource contained in another.
-func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inContained bool) {
-	if len(obj) == 0 || (!n.isResource && len(obj) == 1 && obj["id"] != nil) {
+func (w *walker) object(obj jval, n *node, f *field, ctx *resCtx, inContained bool) {
+	if obj.len() == 0 || (!n.isResource && obj.len() == 1 && obj.get("id").notNull()) {
 		w.add(SeverityError, CodeInvariant, "ele-1: All FHIR elements must have a @value or children")
 	}
 	// Per-element item and variant counts, on the stack for usual nodes.
@@ -270,7 +332,9 @@ func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inCo
 	} else {
 		counts, variants = make([]int32, len(n.elems)), make([]uint8, len(n.elems))
 	}
-	for key, val := range obj {
+	underscore := obj.mayHaveUnderscore()
+	for val := obj.first(); val.ok(); val = val.next() {
+		key := val.key()
 		if key == "resourceType" && n.isResource {
 			continue
 		}
@@ -283,9 +347,9 @@ func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inCo
 				w.pop(mark)
 				continue
 			}
-			baseVal, hasBase := obj[base]
+			baseVal := obj.get(base)
 			w.primitiveExtension(key, val, bf, baseVal, ctx)
-			if !hasBase {
+			if !baseVal.ok() {
 				counts[bf.elem.index] += itemCount(val)
 				variants[bf.elem.index]++
 			}
@@ -301,8 +365,8 @@ func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inCo
 		counts[fl.elem.index] += itemCount(val)
 		variants[fl.elem.index]++
 		hasExt := false
-		if fl.prim != primNone {
-			_, hasExt = obj[fl.extName]
+		if fl.prim != primNone && underscore {
+			hasExt = obj.get(fl.extName).ok()
 		}
 		w.value(val, fl, ctx, hasExt)
 		w.pop(mark)
@@ -333,23 +397,23 @@ func (w *walker) object(obj map[string]any, n *node, f *field, ctx *resCtx, inCo
 }
 
 // itemCount is how many items a JSON property value stands for.
-func itemCount(v any) int32 {
-	switch x := v.(type) {
-	case []any:
-		return int32(len(x))
-	case nil:
+func itemCount(v jval) int32 {
+	switch v.kind() {
+	case jArray:
+		return int32(v.len())
+	case jNull:
 		return 0
 	}
 	return 1
 }
 
 // twoVariants reports a choice element with more than one variant.
-func (w *walker) twoVariants(obj map[string]any, el *elem) {
+func (w *walker) twoVariants(obj jval, el *elem) {
 	var names []string
 	for _, f := range el.fields {
-		if _, ok := obj[f.name]; ok {
+		if obj.get(f.name).ok() {
 			names = append(names, f.name)
-		} else if _, ok := obj[f.extName]; ok {
+		} else if obj.get(f.extName).ok() {
 			names = append(names, f.extName)
 		}
 	}
@@ -364,20 +428,20 @@ func (w *walker) twoVariants(obj map[string]any, el *elem) {
 func prohibitedByInvariant(el *elem) bool { return el.name == "comparator" }
 
 // value validates the JSON value of field f (the path already names it).
-func (w *walker) value(val any, f *field, ctx *resCtx, hasExt bool) {
+func (w *walker) value(val jval, f *field, ctx *resCtx, hasExt bool) {
 	if f.elem.max != 1 {
-		arr, ok := val.([]any)
-		if !ok {
+		if val.kind() != jArray {
 			w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must be a JSON array (max %s)", f.name, maxString(f.elem.max)))
 			return
 		}
-		if len(arr) == 0 {
+		if val.len() == 0 {
 			w.add(SeverityError, CodeStructure, "empty arrays are not allowed")
 			return
 		}
-		for i, item := range arr {
+		i := 0
+		for item := val.first(); item.ok(); item = item.next() {
 			mark := w.pushIndex(i)
-			if item == nil {
+			if item.kind() == jNull {
 				if f.prim == primNone || !hasExt {
 					w.add(SeverityError, CodeStructure, "null is not allowed in an array (except a primitive array aligned with its _ extensions)")
 				}
@@ -385,14 +449,15 @@ func (w *walker) value(val any, f *field, ctx *resCtx, hasExt bool) {
 				w.single(item, f, ctx)
 			}
 			w.pop(mark)
+			i++
 		}
 		return
 	}
-	if _, isArr := val.([]any); isArr {
+	switch val.kind() {
+	case jArray:
 		w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must not be an array (max 1)", f.name))
 		return
-	}
-	if val == nil {
+	case jNull:
 		if f.prim == primNone || !hasExt {
 			w.add(SeverityError, CodeStructure, "null values are not allowed")
 		}
@@ -409,51 +474,49 @@ func maxString(m int) string {
 }
 
 // single validates one (non-array) value of field f.
-func (w *walker) single(val any, f *field, ctx *resCtx) {
+func (w *walker) single(val jval, f *field, ctx *resCtx) {
 	if f.prim != primNone {
 		w.primitive(val, f.prim)
 		if len(f.elem.constraints) > 0 {
 			w.evalInvariants(invCtx{value: val, ctx: ctx}, nil, f)
 		}
-		if f.elem.vs != nil && f.prim == primCode {
-			if s, ok := val.(string); ok && !f.elem.vs.hasCode(s) {
-				w.add(SeverityError, CodeCodeInvalid, fmt.Sprintf("code %q is not in the required value set %s", s, f.elem.vsURL))
-			}
+		s, isString := val.asString()
+		if f.elem.vs != nil && f.prim == primCode && isString && !f.elem.vs.hasCode(s) {
+			w.add(SeverityError, CodeCodeInvalid, fmt.Sprintf("code %q is not in the required value set %s", s, f.elem.vsURL))
 		}
-		if s, ok := val.(string); ok && len(s) > 1 && s[0] == '#' && (f.prim == primCanonical || f.prim == primURI || f.prim == primURL) {
+		if len(s) > 1 && s[0] == '#' && (f.prim == primCanonical || f.prim == primURI || f.prim == primURL) {
 			ctx.noteLocalRef(s)
 		}
 		return
 	}
-	obj, ok := val.(map[string]any)
-	if !ok {
+	if val.kind() != jObject {
 		w.add(SeverityError, CodeStructure, fmt.Sprintf("%s must be a JSON object (type %s)", f.name, f.typ))
 		return
 	}
 	if f.isResource {
-		rt, _ := obj["resourceType"].(string)
+		rt := str(val, "resourceType")
 		if f.targets != nil && rt != "" && !f.targets[rt] {
 			w.add(SeverityError, CodeStructure, fmt.Sprintf("a %s is not allowed here (expected %s)", rt, keys(f.targets)))
 			return
 		}
 		if f.name == "contained" {
-			w.resource(obj, ctx, ctx.bundle)
+			w.resource(val, ctx, ctx.bundle)
 		} else {
-			w.resource(obj, nil, ctx.bundle)
+			w.resource(val, nil, ctx.bundle)
 		}
 		return
 	}
-	w.object(obj, f.node, f, ctx, false)
+	w.object(val, f.node, f, ctx, false)
 	if f.elem.vs != nil {
 		switch f.typ {
 		case "Coding":
-			w.checkCoding(obj, f.elem)
+			w.checkCoding(val, f.elem)
 		case "CodeableConcept":
-			w.checkCodeableConcept(obj, f.elem)
+			w.checkCodeableConcept(val, f.elem)
 		}
 	}
 	if f.typ == "Reference" {
-		w.checkReference(obj, f, ctx)
+		w.checkReference(val, f, ctx)
 	}
 }
 
@@ -475,22 +538,29 @@ func keys(m map[string]bool) string {
 
 // primitiveExtension validates "_name": an Element (id, extension) or, for
 // repeating primitives, an array of them aligned with the values.
-func (w *walker) primitiveExtension(key string, val any, f *field, values any, ctx *resCtx) {
+func (w *walker) primitiveExtension(key string, val jval, f *field, values jval, ctx *resCtx) {
 	mark := w.push(key)
 	defer w.pop(mark)
 	if f.elem.max != 1 {
-		arr, ok := val.([]any)
-		if !ok {
+		if val.kind() != jArray {
 			w.add(SeverityError, CodeStructure, key+" must be an array aligned with "+f.name)
 			return
 		}
-		if vals, ok := values.([]any); ok && len(vals) != len(arr) {
-			w.add(SeverityError, CodeStructure, fmt.Sprintf("%s has %d items but %s has %d", key, len(arr), f.name, len(vals)))
+		var v jval // values' item aligned with item, if any
+		if values.kind() == jArray {
+			if values.len() != val.len() {
+				w.add(SeverityError, CodeStructure, fmt.Sprintf("%s has %d items but %s has %d", key, val.len(), f.name, values.len()))
+			}
+			v = values.first()
 		}
-		vals, _ := values.([]any)
-		for i, item := range arr {
-			if item == nil {
-				if i >= len(vals) || vals[i] == nil {
+		i := 0
+		for item := val.first(); item.ok(); item, i = item.next(), i+1 {
+			aligned := v
+			if v.ok() {
+				v = v.next()
+			}
+			if item.kind() == jNull {
+				if aligned.kind() <= jNull {
 					im := w.pushIndex(i)
 					w.add(SeverityError, CodeStructure, "a repeating primitive item must have a value or extensions")
 					w.pop(im)
@@ -506,18 +576,16 @@ func (w *walker) primitiveExtension(key string, val any, f *field, values any, c
 	w.elementObject(val, ctx)
 }
 
-func (w *walker) elementObject(val any, ctx *resCtx) {
-	obj, ok := val.(map[string]any)
-	if !ok {
+func (w *walker) elementObject(val jval, ctx *resCtx) {
+	if val.kind() != jObject {
 		w.add(SeverityError, CodeStructure, "a primitive's extension holder must be a JSON object")
 		return
 	}
-	w.object(obj, w.m.element, nil, ctx, false)
+	w.object(val, w.m.element, nil, ctx, false)
 }
 
-func (w *walker) checkCoding(obj map[string]any, el *elem) {
-	sys, _ := obj["system"].(string)
-	code, _ := obj["code"].(string)
+func (w *walker) checkCoding(obj jval, el *elem) {
+	sys, code := str(obj, "system"), str(obj, "code")
 	if code == "" {
 		w.add(SeverityError, CodeCodeInvalid, "a Coding bound to the required value set "+el.vsURL+" has no code")
 		return
@@ -527,18 +595,17 @@ func (w *walker) checkCoding(obj map[string]any, el *elem) {
 	}
 }
 
-func (w *walker) checkCodeableConcept(obj map[string]any, el *elem) {
-	codings, _ := obj["coding"].([]any)
+func (w *walker) checkCodeableConcept(obj jval, el *elem) {
 	var seen []string
-	for _, c := range codings {
-		co, _ := c.(map[string]any)
-		sys, _ := co["system"].(string)
-		code, _ := co["code"].(string)
-		if code != "" && el.vs.hasCoding(sys, code) {
-			return
-		}
-		if code != "" {
-			seen = append(seen, sys+"#"+code)
+	if codings := obj.get("coding"); codings.kind() == jArray {
+		for c := codings.first(); c.ok(); c = c.next() {
+			sys, code := str(c, "system"), str(c, "code")
+			if code != "" && el.vs.hasCoding(sys, code) {
+				return
+			}
+			if code != "" {
+				seen = append(seen, sys+"#"+code)
+			}
 		}
 	}
 	if len(seen) == 0 {
