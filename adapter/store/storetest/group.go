@@ -172,3 +172,66 @@ func groupsRace(t *testing.T, gs []store.GroupWriter, s store.Store) {
 		}
 	}
 }
+
+// testPutRecordsGroupFresh checks a group of records created together,
+// whose projections share multi-row statements: each record keeps its
+// own resources in its own order, every identifier is searchable, and
+// each record is queued once, in write order, with its own sequence value.
+func testPutRecordsGroupFresh(t *testing.T, open Opener) {
+	s, _ := openAt(t, open)
+	g, ok := s.(store.GroupWriter)
+	if !ok {
+		t.Skip("the store does not implement store.GroupWriter")
+	}
+	ctx := context.Background()
+	const a = clinic.KindAdministration
+	ids := []string{"a1", "a2", "a3"}
+	var group []store.Write
+	want := map[string][]string{}
+	for i, id := range ids {
+		var rs []store.Resource
+		for j := range i + 2 {
+			rid := fmt.Sprintf("%s-r%d", id, j)
+			// Newest first: the projection's order is not the ids'.
+			rs = append([]store.Resource{res("Observation", rid, "p"+id, "final", "", "urn:x|"+rid)}, rs...)
+		}
+		for _, r := range rs {
+			want[id] = append(want[id], r.ID)
+		}
+		group = append(group, write(a, id, 1, "p"+id, rs...))
+	}
+	results, errs := g.PutRecords(ctx, group)
+	for i := range group {
+		if errs[i] != nil || results[i] != store.Created {
+			t.Fatalf("write %s = %v, %v; want created", ids[i], results[i], errs[i])
+		}
+	}
+	seqs := map[int64]bool{}
+	for _, id := range ids {
+		rs, err := s.ResourcesOf(ctx, a, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.ID)
+			page, err := s.SearchResources(ctx, store.ResourceQuery{Type: "Observation", Identifier: "urn:x|" + r.ID})
+			if err != nil || page.Total != 1 || page.Resources[0].ID != r.ID {
+				t.Errorf("search by identifier of %s = %+v, %v; want it alone", r.ID, page, err)
+			}
+		}
+		if !equalStrings(got, want[id]) {
+			t.Errorf("ResourcesOf(%s) = %v, want %v", id, got, want[id])
+		}
+		rec, err := s.GetRecord(ctx, a, id)
+		if err != nil || seqs[rec.Seq] {
+			t.Errorf("GetRecord(%s) = seq %d, %v; want a seq of its own", id, rec.Seq, err)
+		}
+		seqs[rec.Seq] = true
+	}
+	items := claim(t, s, "w", 10, time.Minute)
+	wantItems := []string{"administration/a1@1", "administration/a2@1", "administration/a3@1"}
+	if got := itemKeys(items); !equalStrings(got, wantItems) {
+		t.Errorf("queued %v, want %v", got, wantItems)
+	}
+}

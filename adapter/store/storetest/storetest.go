@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"Watermarks", testWatermarks},
 		{"UnchangedWritesNothing", testUnchangedWritesNothing},
 		{"PutRecordsGroup", testPutRecordsGroup},
+		{"PutRecordsGroupFresh", testPutRecordsGroupFresh},
 		{"PutRecordsConcurrent", testPutRecordsConcurrent},
 	}
 	for _, tt := range tests {
