@@ -88,10 +88,11 @@ func Default() Serve {
 		RateBurst:       100,
 		ShutdownTimeout: 15 * time.Second,
 		LogLevel:        "info",
-		// A write allocates ~140 KB that is garbage once answered, over a
-		// live heap of ~15 MB: at Go's default of 100 the collector ran
-		// every few dozen requests and took a quarter of the process's
-		// CPU. 400 costs ~25 MB more resident memory (ivload, PostgreSQL).
+		// A write allocates 100-140 KB that is garbage once answered,
+		// over a live heap of ~15 MB: at Go's default of 100 the
+		// collector ran every few dozen requests and took a quarter of
+		// the process's CPU. 400 costs ~25 MB more resident memory
+		// (ivload, PostgreSQL).
 		GCPercent: 400,
 	}
 }
