@@ -8,16 +8,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
 )
 
 // The tests in this file pin the validator to what the map-based
 // implementation (before the flat tree) did: the parser is compared with
-// oldParseJSON (jsonparse_ref_test.go) value by value, and Validate's issue
-// lists with digests that implementation recorded
+// encoding/json value by value (compareWithEncodingJSON), and Validate's
+// issue lists, which carry the parser's error texts and duplicate paths,
+// with digests that implementation recorded
 // (testdata/validator/digests.json).
 
 var updateValidateDigests = flag.Bool("update-validate-digests", false,
@@ -246,7 +245,7 @@ func goldenInputs(t *testing.T) []differentialInput {
 }
 
 // parsedAsMap parses data with the validator's parser and returns the
-// result in oldParseJSON's shapes.
+// result in encoding/json's shapes (with UseNumber).
 func parsedAsMap(data []byte) (any, []string, error) {
 	var p jsonParser
 	root, err := p.parse(data)
@@ -296,25 +295,9 @@ func treeToMap(v jval) any {
 	return nil
 }
 
-// compareWithReference reports where the parser and oldParseJSON differ
-// on data: the error text, the duplicate paths or the value.
-func compareWithReference(data []byte) string {
-	got, gotDups, gotErr := parsedAsMap(data)
-	want, wantDups, wantErr := oldParseJSON(data)
-	switch {
-	case (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error():
-		return fmt.Sprintf("error %v, reference %v", gotErr, wantErr)
-	case !slices.Equal(gotDups, wantDups):
-		return fmt.Sprintf("duplicates %q, reference %q", gotDups, wantDups)
-	case !reflect.DeepEqual(got, want):
-		return fmt.Sprintf("value %#v, reference %#v", got, want)
-	}
-	return ""
-}
-
-func TestParseMatchesReference(t *testing.T) {
+func TestParseMatchesEncodingJSON(t *testing.T) {
 	check := func(t *testing.T, in differentialInput) {
-		if d := compareWithReference(in.data); d != "" {
+		if d := compareWithEncodingJSON(in.data); d != "" {
 			t.Errorf("%s: %s", in.name, d)
 		}
 	}
@@ -424,19 +407,4 @@ func writeDigests(t *testing.T, file string, digests map[string]string) {
 	if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// FuzzParseMatchesReference holds the parser to oldParseJSON on arbitrary
-// bytes.
-func FuzzParseMatchesReference(f *testing.F) {
-	for _, c := range differentialCases {
-		if len(c.doc) < 4096 {
-			f.Add([]byte(c.doc))
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if d := compareWithReference(data); d != "" {
-			t.Fatalf("%q: %s", data, d)
-		}
-	})
 }
