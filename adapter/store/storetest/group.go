@@ -18,10 +18,7 @@ import (
 // others are stored with their projections and outbox entries.
 func testPutRecordsGroup(t *testing.T, open Opener) {
 	s, clock := openAt(t, open)
-	g, ok := s.(store.GroupWriter)
-	if !ok {
-		t.Skip("the store does not implement store.GroupWriter")
-	}
+	g := groupWriter(t, s)
 	ctx := context.Background()
 	const a = clinic.KindAdministration
 	mustPut(t, s, write(a, "held", 2, "p1", res("MedicationAdministration", "ma-held", "p1", "completed", "")), store.Created)
@@ -120,10 +117,7 @@ func testPutRecordsGroup(t *testing.T, open Opener) {
 // version of each record wins and no write is lost or duplicated.
 func testPutRecordsConcurrent(t *testing.T, open Opener) {
 	s, _ := openAt(t, open)
-	g, ok := s.(store.GroupWriter)
-	if !ok {
-		t.Skip("the store does not implement store.GroupWriter")
-	}
+	g := groupWriter(t, s)
 	groupsRace(t, []store.GroupWriter{g}, s)
 }
 
@@ -179,10 +173,7 @@ func groupsRace(t *testing.T, gs []store.GroupWriter, s store.Store) {
 // each record is queued once, in write order, with its own sequence value.
 func testPutRecordsGroupFresh(t *testing.T, open Opener) {
 	s, _ := openAt(t, open)
-	g, ok := s.(store.GroupWriter)
-	if !ok {
-		t.Skip("the store does not implement store.GroupWriter")
-	}
+	g := groupWriter(t, s)
 	ctx := context.Background()
 	const a = clinic.KindAdministration
 	ids := []string{"a1", "a2", "a3"}
@@ -234,4 +225,15 @@ func testPutRecordsGroupFresh(t *testing.T, open Opener) {
 	if got := itemKeys(items); !equalStrings(got, wantItems) {
 		t.Errorf("queued %v, want %v", got, wantItems)
 	}
+}
+
+// groupWriter is s as a store.GroupWriter; the test is skipped for a
+// store without group commit.
+func groupWriter(t *testing.T, s store.Store) store.GroupWriter {
+	t.Helper()
+	g, ok := s.(store.GroupWriter)
+	if !ok {
+		t.Skip("the store does not implement store.GroupWriter")
+	}
+	return g
 }

@@ -117,11 +117,7 @@ func RunMultiInstance(t *testing.T, open MultiOpener) {
 		stores := open(t, 3)
 		var gs []store.GroupWriter
 		for _, st := range stores {
-			g, ok := st.(store.GroupWriter)
-			if !ok {
-				t.Skip("the store does not implement store.GroupWriter")
-			}
-			gs = append(gs, g)
+			gs = append(gs, groupWriter(t, st))
 		}
 		groupsRace(t, gs, stores[0])
 	})
