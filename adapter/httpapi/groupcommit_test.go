@@ -27,6 +27,7 @@ type fakeGroups struct {
 }
 
 func (f *fakeGroups) GroupConcurrency() int { return f.slots }
+func (f *fakeGroups) ReadsInWrite() bool    { return false }
 
 func (f *fakeGroups) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutResult, []error) {
 	f.mu.Lock()

@@ -65,6 +65,18 @@ type Write struct {
 	Resources []Resource
 	// Enqueue adds an outbox entry for this version (clinic origin).
 	Enqueue bool
+	// Check, when set, decides a new or newer version inside its write,
+	// after the record is locked and before anything is written: it
+	// gets what Reads read there and returns resources to add to the
+	// projection, or an error that refuses the write (nothing of it is
+	// stored; PutRecord returns the error wrapped). It is not called for
+	// a stale, conflicting or unchanged write, and is called again when
+	// the write is retried. The reads go with the write's first round
+	// trip, so checks that read (references, safety) cost the write no
+	// round trip of their own.
+	Check func(got ReadResults) ([]Resource, error)
+	// Reads are what Check gets, read as ReadMany reads them.
+	Reads Reads
 }
 
 // StoredRecord is a record as held.
@@ -330,4 +342,10 @@ type GroupWriter interface {
 	// database, two (one committing under the sequence lock while the
 	// next prepares), or fewer when its pool is smaller.
 	GroupConcurrency() int
+	// ReadsInWrite reports whether a write's reads (Write.Reads) are
+	// worth making inside it: true where every read costs a round trip
+	// to a server (PostgreSQL), false where reads are in process
+	// (SQLite), and a write's checks then run better outside it, in
+	// parallel, than inside the single writer's transaction.
+	ReadsInWrite() bool
 }

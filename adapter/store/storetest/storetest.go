@@ -79,6 +79,7 @@ func Run(t *testing.T, open Opener) {
 		{"PutRecordsGroup", testPutRecordsGroup},
 		{"PutRecordsGroupFresh", testPutRecordsGroupFresh},
 		{"PutRecordsConcurrent", testPutRecordsConcurrent},
+		{"PutRecordCheck", testPutRecordCheck},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -138,6 +138,19 @@ func (t *pgxTx) QueryAfter(ctx context.Context, pre []Stmt, query string, args .
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
+// QueryBatch runs the queries, after the pending BEGIN, in one round
+// trip (QueryBatcher).
+func (t *pgxTx) QueryBatch(ctx context.Context, stmts []Stmt, each func(i int, rows Rows) error) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	br, err := t.batch(ctx, stmts)
+	if err != nil {
+		return err
+	}
+	return queryResults(br, len(stmts), each)
+}
+
 // AtCommit queues statements to go with the COMMIT.
 func (t *pgxTx) AtCommit(stmts []Stmt) { t.atCommit = append(t.atCommit, stmts...) }
 
@@ -264,6 +277,9 @@ func (t *pgxTx) rollback(ctx context.Context) {
 	_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 }
 
+// RemoteReads reports that every read is a round trip to the server.
+func (d PgxDB) RemoteReads() bool { return true }
+
 // WriteConcurrency is the pool's size: how many write transactions can
 // run at once.
 func (d PgxDB) WriteConcurrency() int { return int(d.Pool.Config().MaxConns) }
@@ -313,8 +329,13 @@ func (q pgxPoolQuerier) QueryBatch(ctx context.Context, stmts []Stmt, each func(
 	for _, st := range stmts {
 		b.Queue(st.Query, st.Args...)
 	}
-	br := q.pool.SendBatch(ctx, b)
-	for i := range stmts {
+	return queryResults(q.pool.SendBatch(ctx, b), len(stmts), each)
+}
+
+// queryResults hands the rows of br's n queries to each, in order, and
+// closes br.
+func queryResults(br pgx.BatchResults, n int, each func(i int, rows Rows) error) error {
+	for i := range n {
 		rows, err := br.Query()
 		if err != nil {
 			_ = br.Close()

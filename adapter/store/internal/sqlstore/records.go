@@ -140,6 +140,10 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			errs[i] = err
 			continue
 		}
+		if _, err := readBatchOf(w); err != nil { // a bad read fails its write alone
+			errs[i] = err
+			continue
+		}
 		items = append(items, item{i, res})
 	}
 	// Take the record locks in one order (PostgreSQL): two groups
@@ -165,7 +169,18 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 				keys = append(keys, k) // items are sorted by record
 			}
 		}
-		held, err := s.lockAndReadHeld(ctx, q, keys)
+		// A retried transaction decides every write anew.
+		for _, it := range items {
+			results[it.i], errs[it.i] = 0, nil
+		}
+		rbs := make([]*readBatch, len(items))
+		var err error
+		for j, it := range items {
+			if rbs[j], err = readBatchOf(ws[it.i]); err != nil {
+				return err
+			}
+		}
+		held, err := s.lockAndReadHeld(ctx, q, keys, rbs...)
 		if err != nil {
 			return err
 		}
@@ -180,10 +195,19 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			return err
 		}
 		var written []store.Write
-		for _, it := range items {
+		for j, it := range items {
 			w := ws[it.i]
 			k := source{w.Kind, w.ID}
 			r, rec, err := s.recordStmt(w, held[k], now)
+			if err == nil && r != store.Unchanged {
+				// The check refuses before this write changed
+				// anything; the transaction goes on for the others.
+				it.res, err = checkedProjection(w, it.res, rbs[j])
+				if err != nil {
+					errs[it.i] = fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
+					continue
+				}
+			}
 			switch {
 			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrConflict):
 				// Found before this write changed anything.
@@ -230,6 +254,13 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 	return results, errs
 }
 
+// ReadsInWrite reports whether the DB's reads are round trips to a
+// server (store.GroupWriter).
+func (s *Store) ReadsInWrite() bool {
+	r, ok := s.db.(interface{ RemoteReads() bool })
+	return ok && r.RemoteReads()
+}
+
 // GroupConcurrency is how many group commits are worth running at once
 // (store.GroupWriter): the DB's WriteConcurrency when it has one, else 1,
 // and at most the dialect's GroupSlots.
@@ -250,13 +281,20 @@ func (s *Store) GroupConcurrency() int {
 // means nothing was written and finishWrites is not needed.
 func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []prepared, now int64) (store.PutResult, error) {
 	k := source{w.Kind, w.ID}
-	held, err := s.lockAndReadHeld(ctx, q, []source{k})
+	rb, err := readBatchOf(w)
+	if err != nil {
+		return 0, err
+	}
+	held, err := s.lockAndReadHeld(ctx, q, []source{k}, rb)
 	if err != nil {
 		return 0, err
 	}
 	result, rec, err := s.recordStmt(w, held[k], now)
 	if err != nil || result == store.Unchanged {
 		return result, err
+	}
+	if res, err = checkedProjection(w, res, rb); err != nil {
+		return 0, err
 	}
 	if err := s.writeResources(ctx, q, res, now, &k, result == store.Created, rec); err != nil {
 		return 0, err
@@ -296,8 +334,44 @@ func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error
 // version and body of each (a record not held is absent): one round trip
 // where the transaction can pipeline. The read is a statement of its own,
 // after the locks, so its snapshot has what the last holder committed.
-func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source) (map[source]heldRecord, error) {
-	recs, err := readRecords(ctx, q, keys, s.lockStmts(keys)...)
+//
+// The writes' own reads (Write.Reads, as readBatches) go in the same
+// round trip, after the locks and the held records; nil entries are
+// writes without reads.
+func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source, rbs ...*readBatch) (map[source]heldRecord, error) {
+	var recs []store.StoredRecord
+	var err error
+	if !slices.ContainsFunc(rbs, func(rb *readBatch) bool { return rb != nil }) {
+		recs, err = readRecords(ctx, q, keys, s.lockStmts(keys)...)
+	} else {
+		stmts := s.lockStmts(keys)
+		scans := make([]func(Rows) error, len(stmts)) // a lock's row is nothing to read
+		for _, st := range recordsStmts(keys) {
+			stmts = append(stmts, st)
+			scans = append(scans, func(rows Rows) error {
+				got, err := scanAll(rows, scanRecord)
+				recs = append(recs, got...)
+				return err
+			})
+		}
+		for _, rb := range rbs {
+			if rb != nil {
+				stmts = append(stmts, rb.stmts...)
+				scans = append(scans, rb.scans...)
+			}
+		}
+		err = queryEach(ctx, q, stmts, func(i int, rows Rows) error {
+			if scans[i] == nil {
+				return nil
+			}
+			return scans[i](rows)
+		})
+		for _, rb := range rbs {
+			if rb != nil && err == nil {
+				err = s.finishReads(ctx, rb)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock and read records: %w", err)
 	}
@@ -306,6 +380,31 @@ func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source) (
 		out[source{r.Kind, r.ID}] = heldRecord{found: true, version: r.Version, body: r.Body}
 	}
 	return out, nil
+}
+
+// checkedProjection runs w.Check, when set, on what its reads (rb) read, and
+// returns its projection with the resources the check adds.
+func checkedProjection(w store.Write, res []prepared, rb *readBatch) ([]prepared, error) {
+	if w.Check == nil {
+		return res, nil
+	}
+	var got store.ReadResults
+	if rb != nil {
+		got = rb.out
+	}
+	extra, err := w.Check(got)
+	if err != nil || len(extra) == 0 {
+		return res, err
+	}
+	return prepareResources(append(slices.Clip(w.Resources), extra...), w.Kind, w.ID)
+}
+
+// readBatchOf is the readBatch of w's reads, nil when it has no check.
+func readBatchOf(w store.Write) (*readBatch, error) {
+	if w.Check == nil {
+		return nil, nil
+	}
+	return newReadBatch(w.Reads)
 }
 
 // recordStmt decides a write against what is held of its record: the
@@ -425,64 +524,88 @@ func (s *Store) GetRecord(ctx context.Context, kind clinic.Kind, id string) (sto
 // full page, a page after a cursor or an offset) is read after, as
 // SearchResources reads it.
 func (s *Store) ReadMany(ctx context.Context, r store.Reads) (store.ReadResults, error) {
-	out := store.ReadResults{
+	rb, err := newReadBatch(r)
+	if err != nil {
+		return store.ReadResults{}, err
+	}
+	err = s.db.Read(ctx, func(q Querier) error {
+		return queryEach(ctx, q, rb.stmts, func(i int, rows Rows) error { return rb.scans[i](rows) })
+	})
+	if err != nil {
+		return store.ReadResults{}, fmt.Errorf("store: read many: %w", err)
+	}
+	if err := s.finishReads(ctx, rb); err != nil {
+		return store.ReadResults{}, err
+	}
+	return rb.out, nil
+}
+
+// readBatch is the statements of one Reads and where their rows go.
+type readBatch struct {
+	r     store.Reads
+	stmts []Stmt
+	scans []func(Rows) error
+	out   store.ReadResults
+	later []int // searches read after the batch (finishReads)
+}
+
+func newReadBatch(r store.Reads) (*readBatch, error) {
+	rb := &readBatch{r: r, out: store.ReadResults{
 		Lists:    make([]store.RecordPage, len(r.Lists)),
 		Searches: make([]store.ResourcePage, len(r.Searches)),
-	}
-	var stmts []Stmt
-	var scans []func(Rows) error
+	}}
 	for _, st := range recordsStmts(sourcesOf(r.Records)) {
-		stmts = append(stmts, st)
-		scans = append(scans, func(rows Rows) error {
+		rb.stmts = append(rb.stmts, st)
+		rb.scans = append(rb.scans, func(rows Rows) error {
 			recs, err := scanAll(rows, scanRecord)
-			out.Records = append(out.Records, recs...)
+			rb.out.Records = append(rb.out.Records, recs...)
 			return err
 		})
 	}
 	for i, lq := range r.Lists {
 		st, limit, err := listStmt(lq)
 		if err != nil {
-			return store.ReadResults{}, err
+			return nil, err
 		}
-		stmts = append(stmts, st)
-		scans = append(scans, func(rows Rows) error {
+		rb.stmts = append(rb.stmts, st)
+		rb.scans = append(rb.scans, func(rows Rows) error {
 			recs, err := scanAll(rows, scanRecord)
-			out.Lists[i] = pageOf(recs, limit)
+			rb.out.Lists[i] = pageOf(recs, limit)
 			return err
 		})
 	}
-	var later []int // searches read after the batch
 	for i, rq := range r.Searches {
 		sq, err := searchStmts(rq)
 		if err != nil {
-			return store.ReadResults{}, err
+			return nil, err
 		}
-		stmts = append(stmts, sq.page)
-		scans = append(scans, func(rows Rows) error {
+		rb.stmts = append(rb.stmts, sq.page)
+		rb.scans = append(rb.scans, func(rows Rows) error {
 			res, err := scanAll(rows, scanResource)
 			if err != nil {
 				return err
 			}
 			if total, ok := sq.totalOf(len(res)); ok {
-				out.Searches[i] = store.ResourcePage{Resources: res, Total: total}
+				rb.out.Searches[i] = store.ResourcePage{Resources: res, Total: total}
 			} else {
-				later = append(later, i)
+				rb.later = append(rb.later, i)
 			}
 			return nil
 		})
 	}
-	err := s.db.Read(ctx, func(q Querier) error {
-		return queryEach(ctx, q, stmts, func(i int, rows Rows) error { return scans[i](rows) })
-	})
-	if err != nil {
-		return store.ReadResults{}, fmt.Errorf("store: read many: %w", err)
-	}
-	for _, i := range later {
-		if out.Searches[i], err = s.SearchResources(ctx, r.Searches[i]); err != nil {
-			return store.ReadResults{}, err
+	return rb, nil
+}
+
+// finishReads reads the searches the batch could not answer alone.
+func (s *Store) finishReads(ctx context.Context, rb *readBatch) error {
+	for _, i := range rb.later {
+		var err error
+		if rb.out.Searches[i], err = s.SearchResources(ctx, rb.r.Searches[i]); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	rb.later = nil
+	return nil
 }
 
 // sourcesOf are the distinct keys. A key named twice would make the
