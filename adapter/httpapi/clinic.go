@@ -175,7 +175,10 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	}
 	// What the checks below read goes to the store as one read: the
 	// record itself, the records it names and what the safety engine
-	// reads about the patient.
+	// reads about the patient. Where reads are round trips to a server,
+	// they go with the write's own first round trip and the checks run
+	// inside the write (store.Write.Check); elsewhere they are read
+	// first and the checks run here.
 	recs := newRecordCache(s.cfg.Store)
 	var engine *safety.Engine
 	var reads store.Reads
@@ -189,35 +192,24 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 			reads.Records = append(reads.Records, store.RecordKey{Kind: r.Kind, ID: r.ID})
 		}
 	}
-	recs.prefetch(ctx, reads)
-	// A replay of the stored version is answered from what is stored: it
-	// was accepted once, so a safety rule or reference that changed since
-	// must not turn the same request into a refusal. An older version is
-	// refused before any work. PutRecord stays the authority (races).
-	if held, err := recs.GetRecord(ctx, kind, id); err == nil {
-		switch {
-		case held.Version == rec.RecordVersion() && bytes.Equal(held.Body, canonical):
-			o := withHeader(putOutcome{PutResult: PutResult{Status: http.StatusOK, Result: resultUnchanged}})
-			if rs, err := s.cfg.Store.ResourcesOf(ctx, kind, id); err == nil {
-				for _, r := range rs {
-					o.Resources = append(o.Resources, r.Type+"/"+r.ID)
-				}
-			}
-			return o
-		case held.Version > rec.RecordVersion():
-			return withHeader(refused(http.StatusConflict, resultStale,
-				issue("conflict", fmt.Sprintf("version %d is older than the version held (%d)", rec.RecordVersion(), held.Version), "version")))
-		case held.Version == rec.RecordVersion():
-			return withHeader(refused(http.StatusConflict, resultConflict,
-				issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")))
+	inWrite := s.group != nil && s.group.st.ReadsInWrite()
+	if !inWrite {
+		recs.prefetch(ctx, reads)
+		// An exact replay or an older version is answered before any
+		// work. PutRecord stays the authority (races).
+		if o, done := s.answerHeld(ctx, recs, rec, canonical); done {
+			return withHeader(o)
 		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		o := withHeader(refused(http.StatusInternalServerError, resultError))
-		o.err = fmt.Errorf("read %s %s: %w", kind, id, err)
-		return o
 	}
 	fhirRes, err := s.cfg.Translator.ToFHIR(rec)
 	if err != nil {
+		// A replay or an older version is answered as such, whatever
+		// its mapping says now.
+		if inWrite {
+			if o, done := s.answerHeld(ctx, recs, rec, canonical); done {
+				return withHeader(o)
+			}
+		}
 		if is, ok := translateIssues(err); ok {
 			return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid, is...))
 		}
@@ -225,48 +217,75 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		o.err = fmt.Errorf("translate %s %s: %w", kind, id, err)
 		return o
 	}
-	if o, bad := s.checkReferences(ctx, recs, rec); bad {
-		return withHeader(o)
-	}
-	var findings []safety.Finding
-	var extra []store.Resource
-	if engine != nil {
-		res, err := engine.Check(ctx, rec, ov)
-		if err != nil {
-			if errors.Is(err, safety.ErrBadOverride) {
-				return withHeader(refused(http.StatusUnprocessableEntity, resultInvalid,
-					issue("business-rule", err.Error(), HeaderOverridePractitioner)))
-			}
-			o := withHeader(refused(http.StatusInternalServerError, resultError))
-			o.err = fmt.Errorf("safety check %s %s: %w", kind, id, err)
-			return o
-		}
-		findings = res.Findings
-		if res.Blocked {
-			o := withHeader(refused(http.StatusUnprocessableEntity, resultBlocked, findingIssues(findings)...))
-			o.Findings = findings
-			return o
-		}
-		dis, vissues, err := s.detectedIssues(engine, rec, res)
-		if err != nil {
-			o := withHeader(refused(http.StatusInternalServerError, resultError, vissues...))
-			o.err = err
-			return o
-		}
-		extra = dis
-	}
 	proj, vissues, err := s.project(kind, id, fhirRes)
 	if err != nil {
 		o := withHeader(refused(http.StatusInternalServerError, resultError, vissues...))
 		o.err = err
 		return o
 	}
-	proj = append(proj, extra...)
-	pr, err := s.putRecordVersion(ctx, store.Write{
+	// check runs the rules that read other records: references, then
+	// safety. It refuses with errRefused and the answer in refusal, or
+	// returns the DetectedIssues of the findings to add to the
+	// projection. Inside the write it may run more than once (a retried
+	// transaction): each run starts afresh.
+	var refusal putOutcome
+	var findings []safety.Finding
+	var added []store.Resource
+	check := func() ([]store.Resource, error) {
+		findings, added = nil, nil
+		if o, bad := s.checkReferences(ctx, recs, rec); bad {
+			refusal = withHeader(o)
+			return nil, errRefused
+		}
+		if engine == nil {
+			return nil, nil
+		}
+		res, err := engine.Check(ctx, rec, ov)
+		if err != nil {
+			if errors.Is(err, safety.ErrBadOverride) {
+				refusal = withHeader(refused(http.StatusUnprocessableEntity, resultInvalid,
+					issue("business-rule", err.Error(), HeaderOverridePractitioner)))
+				return nil, errRefused
+			}
+			refusal = withHeader(refused(http.StatusInternalServerError, resultError))
+			refusal.err = fmt.Errorf("safety check %s %s: %w", kind, id, err)
+			return nil, errRefused
+		}
+		findings = res.Findings
+		if res.Blocked {
+			refusal = withHeader(refused(http.StatusUnprocessableEntity, resultBlocked, findingIssues(findings)...))
+			refusal.Findings = findings
+			return nil, errRefused
+		}
+		dis, vissues, err := s.detectedIssues(engine, rec, res)
+		if err != nil {
+			refusal = withHeader(refused(http.StatusInternalServerError, resultError, vissues...))
+			refusal.err = err
+			return nil, errRefused
+		}
+		added = dis
+		return dis, nil
+	}
+	w := store.Write{
 		Kind: kind, ID: id, Version: rec.RecordVersion(), PatientID: rec.PatientID(),
 		Body: canonical, Origin: store.OriginClinic, Resources: proj, Enqueue: true,
-	})
+	}
+	if inWrite {
+		w.Reads = reads
+		w.Check = func(got store.ReadResults) ([]store.Resource, error) {
+			recs.fill(reads, got)
+			return check()
+		}
+	} else {
+		if _, err := check(); err != nil {
+			return refusal
+		}
+		w.Resources = append(proj, added...)
+	}
+	pr, err := s.putRecordVersion(ctx, w)
 	switch {
+	case errors.Is(err, errRefused):
+		return refusal
 	case errors.Is(err, store.ErrStale):
 		return withHeader(refused(http.StatusConflict, resultStale,
 			issue("conflict", fmt.Sprintf("version %d is older than the version held", rec.RecordVersion()), "version")))
@@ -278,26 +297,76 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		o.err = fmt.Errorf("store %s %s: %w", kind, id, err)
 		return o
 	}
+	if pr == store.Unchanged {
+		// An exact replay found by the store: answered from what is
+		// stored, as answerHeld answers it.
+		o := withHeader(putOutcome{PutResult: PutResult{Status: http.StatusOK, Result: resultUnchanged}})
+		o.Resources = s.storedResources(ctx, kind, id)
+		return o
+	}
 	o := withHeader(putOutcome{})
 	o.Findings = findings
-	for _, r := range proj {
+	for _, r := range append(proj, added...) {
 		o.Resources = append(o.Resources, r.Type+"/"+r.ID)
 	}
-	switch pr {
-	case store.Created:
+	if pr == store.Created {
 		o.Status, o.Result = http.StatusCreated, resultCreated
-	case store.Updated:
+	} else {
 		o.Status, o.Result = http.StatusOK, resultUpdated
-	default:
-		o.Status, o.Result = http.StatusOK, resultUnchanged
 	}
-	if pr != store.Unchanged {
-		if s.cfg.Sync != nil {
-			s.cfg.Sync.Notify()
-		}
-		s.recheck(ctx, rec)
+	if s.cfg.Sync != nil {
+		s.cfg.Sync.Notify()
 	}
+	s.recheck(ctx, rec)
 	return o
+}
+
+// errRefused is what a write's check returns through the store when it
+// refuses the record; the answer is the check's.
+var errRefused = errors.New("httpapi: refused by the record's checks")
+
+// answerHeld answers a write from what is held of its record, when that
+// decides it: an exact replay of the stored version is answered from
+// what is stored (it was accepted once, so a safety rule or reference
+// that changed since must not turn the same request into a refusal), an
+// older version or the same version with other content is refused.
+func (s *Server) answerHeld(ctx context.Context, recs *recordCache, rec clinic.Record, canonical []byte) (putOutcome, bool) {
+	kind, id := rec.RecordKind(), rec.RecordID()
+	held, err := recs.GetRecord(ctx, kind, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return putOutcome{}, false
+	case err != nil:
+		o := refused(http.StatusInternalServerError, resultError)
+		o.err = fmt.Errorf("read %s %s: %w", kind, id, err)
+		return o, true
+	case held.Version == rec.RecordVersion() && bytes.Equal(held.Body, canonical):
+		o := putOutcome{PutResult: PutResult{Status: http.StatusOK, Result: resultUnchanged}}
+		o.Resources = s.storedResources(ctx, kind, id)
+		return o, true
+	case held.Version > rec.RecordVersion():
+		return refused(http.StatusConflict, resultStale,
+			issue("conflict", fmt.Sprintf("version %d is older than the version held (%d)", rec.RecordVersion(), held.Version), "version")), true
+	case held.Version == rec.RecordVersion():
+		return refused(http.StatusConflict, resultConflict,
+			issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")), true
+	}
+	return putOutcome{}, false
+}
+
+// storedResources names the resources a record is served as, for the
+// answer to a replay; none when they cannot be read (the answer is still
+// right without them).
+func (s *Server) storedResources(ctx context.Context, kind clinic.Kind, id string) []string {
+	rs, err := s.cfg.Store.ResourcesOf(ctx, kind, id)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Type+"/"+r.ID)
+	}
+	return out
 }
 
 // putRecordVersion stores one accepted record version: through the group
@@ -694,6 +763,15 @@ func (c *recordCache) prefetch(ctx context.Context, r store.Reads) {
 	if err != nil {
 		return
 	}
+	c.fill(r, got)
+}
+
+// fill keeps what the reads r read (got), in place of what an earlier
+// fill kept.
+func (c *recordCache) fill(r store.Reads, got store.ReadResults) {
+	clear(c.recs)
+	clear(c.absent)
+	c.searches = nil
 	for _, k := range r.Records {
 		c.absent[k] = true
 	}
