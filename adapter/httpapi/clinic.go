@@ -272,7 +272,16 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	}
 	if inWrite {
 		w.Reads = reads
-		w.Check = func(got store.ReadResults) ([]store.Resource, error) {
+		w.Check = func(got store.ReadResults) (rs []store.Resource, err error) {
+			// The check runs in the group's leader: a panic in it
+			// refuses this write alone (500), not the whole group.
+			defer func() {
+				if v := recover(); v != nil {
+					refusal = withHeader(refused(http.StatusInternalServerError, resultError))
+					refusal.err = fmt.Errorf("check %s %s: panic: %v", kind, id, v)
+					rs, err = nil, errRefused
+				}
+			}()
 			recs.fill(reads, got)
 			return check()
 		}

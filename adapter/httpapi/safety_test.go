@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ivbridge/ivbridge/adapter/httpapi"
@@ -212,6 +214,65 @@ func TestWriteReadsOnce(t *testing.T) {
 		}
 		if counter.many != wantMany || counter.single != 0 {
 			t.Errorf("a plan's write made %d ReadMany and %d other reads, want %d and 0", counter.many, counter.single, wantMany)
+		}
+	})
+}
+
+// TestCheckPanic: a panic in one write's checks answers that write 500
+// and no other, however the writes were grouped; the server goes on.
+func TestCheckPanic(t *testing.T) {
+	eachStore(t, func(t *testing.T, o opener) {
+		e := newEnv(t, o, func(c *httpapi.Config) {
+			c.Safety = func(recs safety.Records) *safety.Engine {
+				substance := func(system, code string) (string, bool) {
+					if code == "boom" {
+						panic("substance table broken")
+					}
+					return code, system == "urn:test"
+				}
+				return safety.NewEngine(safety.DefaultRules(), recs, substance, func(id string) string { return id })
+			}
+		})
+		e.mustPut([]byte(`{"kind":"practitioner","id":"prac-s","version":1,"given_names":["Dee"],"family_name":"Doc","role":"physician"}`), http.StatusCreated)
+		for _, p := range []string{"pat-s", "pat-ok"} {
+			e.mustPut([]byte(`{"kind":"patient","id":"`+p+`","version":1,"mrn":"MRN-`+p+`","given_names":["Sam"],"family_name":"Safe","birth_date":"1970-01-01","sex":"male"}`), http.StatusCreated)
+		}
+		// pat-s's AllergyIntolerance makes the check of its plans panic.
+		ai := []byte(`{"resourceType":"AllergyIntolerance","id":"ai-boom","patient":{"reference":"Patient/pat-s"},"code":{"coding":[{"system":"urn:test","code":"boom"}]}}`)
+		if err := e.st.PutResources(context.Background(), []store.Resource{{
+			Type: "AllergyIntolerance", ID: "ai-boom", PatientID: "pat-s", Body: ai,
+			SourceKind: clinic.KindPatient, SourceID: "pat-s",
+		}}, false); err != nil {
+			t.Fatal(err)
+		}
+		const n = 24
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("plan-%d", i)
+				body := strings.Replace(string(planBody(id, "active", 1)), `"pat-s"`, `"pat-ok"`, 1)
+				if i%4 == 0 { // every fourth is pat-s's
+					body = string(planBody(id, "active", 1))
+				}
+				statuses[i] = e.put("/clinic/v1/plans/"+id, []byte(body)).status
+			}()
+		}
+		wg.Wait()
+		for i, st := range statuses {
+			want := http.StatusCreated
+			if i%4 == 0 {
+				want = http.StatusInternalServerError
+			}
+			if st != want {
+				t.Errorf("plan-%d: %d, want %d", i, st, want)
+			}
+		}
+		after := strings.Replace(string(planBody("plan-after", "active", 1)), `"pat-s"`, `"pat-ok"`, 1)
+		if r := e.put("/clinic/v1/plans/plan-after", []byte(after)); r.status != http.StatusCreated {
+			t.Errorf("a write after the panics: %d %s", r.status, r.body)
 		}
 	})
 }
