@@ -128,6 +128,7 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 	type item struct {
 		i   int
 		res []prepared
+		rb  *readBatch // nil: no check
 	}
 	items := make([]item, 0, len(ws))
 	for i, w := range ws {
@@ -140,11 +141,12 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			errs[i] = err
 			continue
 		}
-		if _, err := readBatchOf(w); err != nil { // a bad read fails its write alone
+		rb, err := readBatchOf(w)
+		if err != nil { // a bad read fails its write alone
 			errs[i] = err
 			continue
 		}
-		items = append(items, item{i, res})
+		items = append(items, item{i, res, rb})
 	}
 	// Take the record locks in one order (PostgreSQL): two groups
 	// sharing records never wait on each other in a cycle.
@@ -174,10 +176,10 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			results[it.i], errs[it.i] = 0, nil
 		}
 		rbs := make([]*readBatch, len(items))
-		var err error
 		for j, it := range items {
-			if rbs[j], err = readBatchOf(ws[it.i]); err != nil {
-				return err
+			if it.rb != nil {
+				it.rb.reset()
+				rbs[j] = it.rb
 			}
 		}
 		held, err := s.lockAndReadHeld(ctx, q, keys, rbs...)
@@ -550,10 +552,8 @@ type readBatch struct {
 }
 
 func newReadBatch(r store.Reads) (*readBatch, error) {
-	rb := &readBatch{r: r, out: store.ReadResults{
-		Lists:    make([]store.RecordPage, len(r.Lists)),
-		Searches: make([]store.ResourcePage, len(r.Searches)),
-	}}
+	rb := &readBatch{r: r}
+	rb.reset()
 	for _, st := range recordsStmts(sourcesOf(r.Records)) {
 		rb.stmts = append(rb.stmts, st)
 		rb.scans = append(rb.scans, func(rows Rows) error {
@@ -594,6 +594,15 @@ func newReadBatch(r store.Reads) (*readBatch, error) {
 		})
 	}
 	return rb, nil
+}
+
+// reset forgets what an earlier run of the batch read.
+func (rb *readBatch) reset() {
+	rb.out = store.ReadResults{
+		Lists:    make([]store.RecordPage, len(rb.r.Lists)),
+		Searches: make([]store.ResourcePage, len(rb.r.Searches)),
+	}
+	rb.later = nil
 }
 
 // finishReads reads the searches the batch could not answer alone.
