@@ -110,17 +110,24 @@ func testPutRecordCheck(t *testing.T, open Opener) {
 	if !ok {
 		return
 	}
-	var got3, got4 []store.ReadResults
+	// a6 is another patient's: the reads the others share are not its.
+	mustPut(t, s, write(a, "q0", 1, "q", res("Observation", "o-q0", "q", "final", "")), store.Created)
+	var got3, got4, got6 []store.ReadResults
 	results, errs := g.PutRecords(ctx, []store.Write{
 		checkedWrite(write(a, "a3", 1, "p", res("Observation", "o-a3", "p", "final", "")), &got3, false),
 		checkedWrite(write(a, "a4", 1, "p", res("Observation", "o-a4", "p", "final", "")), &got4, true),
 		write(a, "a5", 1, "p", res("Observation", "o-a5", "p", "final", "")),
+		checkedWrite(write(a, "a6", 1, "q"), &got6, false),
 	})
-	if errs[0] != nil || results[0] != store.Created || !errors.Is(errs[1], errRefused) || errs[2] != nil || results[2] != store.Created {
-		t.Fatalf("group = %v, %v; want created, refused, created", results, errs)
+	if errs[0] != nil || results[0] != store.Created || !errors.Is(errs[1], errRefused) || errs[2] != nil || results[2] != store.Created ||
+		errs[3] != nil || results[3] != store.Created {
+		t.Fatalf("group = %v, %v; want created, refused, created, created", results, errs)
 	}
-	if len(got3) != 1 || len(got4) != 1 || got3[0].Searches[0].Total != 2 {
+	if len(got3) != 1 || len(got4) != 1 || got3[0].Searches[0].Total != 2 || got4[0].Searches[0].Total != 2 {
 		t.Errorf("the group's checks got %+v and %+v; want one read each, seeing o-a0 and o-a1", got3, got4)
+	}
+	if len(got6) != 1 || len(got6[0].Lists[0].Records) != 0 || got6[0].Searches[0].Total != 1 || got6[0].Searches[0].Resources[0].ID != "o-q0" {
+		t.Errorf("q's check got %+v; want no plan of q's and q's one Observation", got6)
 	}
 	if _, err := s.GetRecord(ctx, a, "a4"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("refused record in a group: GetRecord = %v, want ErrNotFound", err)

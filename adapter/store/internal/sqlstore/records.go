@@ -128,7 +128,6 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 	type item struct {
 		i   int
 		res []prepared
-		rb  *readBatch // nil: no check
 	}
 	items := make([]item, 0, len(ws))
 	for i, w := range ws {
@@ -141,12 +140,7 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			errs[i] = err
 			continue
 		}
-		rb, err := readBatchOf(w)
-		if err != nil { // a bad read fails its write alone
-			errs[i] = err
-			continue
-		}
-		items = append(items, item{i, res, rb})
+		items = append(items, item{i, res})
 	}
 	// Take the record locks in one order (PostgreSQL): two groups
 	// sharing records never wait on each other in a cycle.
@@ -175,14 +169,25 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 		for _, it := range items {
 			results[it.i], errs[it.i] = 0, nil
 		}
-		rbs := make([]*readBatch, len(items))
+		// The writes' reads go with the locks, in one set: the same
+		// record, list or search read once for the group.
+		var rs *readSet
+		members := make([]int, len(items))
 		for j, it := range items {
-			if it.rb != nil {
-				it.rb.reset()
-				rbs[j] = it.rb
+			if w := ws[it.i]; w.Check != nil {
+				if rs == nil {
+					rs = newReadSet()
+				}
+				// A read that cannot be made fails the group, and
+				// the retry of each write alone fails that one.
+				m, err := rs.add(w.Reads)
+				if err != nil {
+					return err
+				}
+				members[j] = m
 			}
 		}
-		held, err := s.lockAndReadHeld(ctx, q, keys, rbs...)
+		held, err := s.lockAndReadHeld(ctx, q, keys, rs)
 		if err != nil {
 			return err
 		}
@@ -204,7 +209,11 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			if err == nil && r != store.Unchanged {
 				// The check refuses before this write changed
 				// anything; the transaction goes on for the others.
-				it.res, err = checkedProjection(w, it.res, rbs[j])
+				var got store.ReadResults
+				if rs != nil && w.Check != nil {
+					got = rs.results(members[j])
+				}
+				it.res, err = checkedProjection(w, it.res, got)
 				if err != nil {
 					errs[it.i] = fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
 					continue
@@ -283,11 +292,16 @@ func (s *Store) GroupConcurrency() int {
 // means nothing was written and finishWrites is not needed.
 func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []prepared, now int64) (store.PutResult, error) {
 	k := source{w.Kind, w.ID}
-	rb, err := readBatchOf(w)
-	if err != nil {
-		return 0, err
+	var rs *readSet
+	m := 0
+	if w.Check != nil {
+		rs = newReadSet()
+		var err error
+		if m, err = rs.add(w.Reads); err != nil {
+			return 0, err
+		}
 	}
-	held, err := s.lockAndReadHeld(ctx, q, []source{k}, rb)
+	held, err := s.lockAndReadHeld(ctx, q, []source{k}, rs)
 	if err != nil {
 		return 0, err
 	}
@@ -295,8 +309,10 @@ func (s *Store) applyWrite(ctx context.Context, q Querier, w store.Write, res []
 	if err != nil || result == store.Unchanged {
 		return result, err
 	}
-	if res, err = checkedProjection(w, res, rb); err != nil {
-		return 0, err
+	if rs != nil {
+		if res, err = checkedProjection(w, res, rs.results(m)); err != nil {
+			return 0, err
+		}
 	}
 	if err := s.writeResources(ctx, q, res, now, &k, result == store.Created, rec); err != nil {
 		return 0, err
@@ -337,76 +353,43 @@ func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error
 // where the transaction can pipeline. The read is a statement of its own,
 // after the locks, so its snapshot has what the last holder committed.
 //
-// The writes' own reads (Write.Reads, as readBatches) go in the same
-// round trip, after the locks and the held records; nil entries are
-// writes without reads.
-func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source, rbs ...*readBatch) (map[source]heldRecord, error) {
-	var recs []store.StoredRecord
-	var err error
-	if !slices.ContainsFunc(rbs, func(rb *readBatch) bool { return rb != nil }) {
-		recs, err = readRecords(ctx, q, keys, s.lockStmts(keys)...)
-	} else {
-		stmts := s.lockStmts(keys)
-		scans := make([]func(Rows) error, len(stmts)) // a lock's row is nothing to read
-		for _, st := range recordsStmts(keys) {
-			stmts = append(stmts, st)
-			scans = append(scans, func(rows Rows) error {
-				got, err := scanAll(rows, scanRecord)
-				recs = append(recs, got...)
-				return err
-			})
+// rs, when not nil, holds the writes' own reads (Write.Reads): they go in
+// the same round trip, the records among them in the same statement.
+func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source, rs *readSet) (map[source]heldRecord, error) {
+	out := make(map[source]heldRecord, len(keys))
+	if rs == nil {
+		recs, err := readRecords(ctx, q, keys, s.lockStmts(keys)...)
+		if err != nil {
+			return nil, fmt.Errorf("lock and read records: %w", err)
 		}
-		for _, rb := range rbs {
-			if rb != nil {
-				stmts = append(stmts, rb.stmts...)
-				scans = append(scans, rb.scans...)
-			}
+		for _, r := range recs {
+			out[source{r.Kind, r.ID}] = heldRecord{found: true, version: r.Version, body: r.Body}
 		}
-		err = queryEach(ctx, q, stmts, func(i int, rows Rows) error {
-			if scans[i] == nil {
-				return nil
-			}
-			return scans[i](rows)
-		})
-		for _, rb := range rbs {
-			if rb != nil && err == nil {
-				err = s.finishReads(ctx, rb)
-			}
-		}
+		return out, nil
 	}
-	if err != nil {
+	rs.addKeys(keys)
+	if err := rs.read(ctx, s, q, s.lockStmts(keys)); err != nil {
 		return nil, fmt.Errorf("lock and read records: %w", err)
 	}
-	out := make(map[source]heldRecord, len(recs))
-	for _, r := range recs {
-		out[source{r.Kind, r.ID}] = heldRecord{found: true, version: r.Version, body: r.Body}
+	for _, k := range keys {
+		if r, ok := rs.held(k); ok {
+			out[k] = heldRecord{found: true, version: r.Version, body: r.Body}
+		}
 	}
 	return out, nil
 }
 
-// checkedProjection runs w.Check, when set, on what its reads (rb) read, and
-// returns its projection with the resources the check adds.
-func checkedProjection(w store.Write, res []prepared, rb *readBatch) ([]prepared, error) {
+// checkedProjection runs w.Check, when set, on what its reads read (got),
+// and returns its projection with the resources the check adds.
+func checkedProjection(w store.Write, res []prepared, got store.ReadResults) ([]prepared, error) {
 	if w.Check == nil {
 		return res, nil
-	}
-	var got store.ReadResults
-	if rb != nil {
-		got = rb.out
 	}
 	extra, err := w.Check(got)
 	if err != nil || len(extra) == 0 {
 		return res, err
 	}
 	return prepareResources(append(slices.Clip(w.Resources), extra...), w.Kind, w.ID)
-}
-
-// readBatchOf is the readBatch of w's reads, nil when it has no check.
-func readBatchOf(w store.Write) (*readBatch, error) {
-	if w.Check == nil {
-		return nil, nil
-	}
-	return newReadBatch(w.Reads)
 }
 
 // recordStmt decides a write against what is held of its record: the
@@ -526,95 +509,15 @@ func (s *Store) GetRecord(ctx context.Context, kind clinic.Kind, id string) (sto
 // full page, a page after a cursor or an offset) is read after, as
 // SearchResources reads it.
 func (s *Store) ReadMany(ctx context.Context, r store.Reads) (store.ReadResults, error) {
-	rb, err := newReadBatch(r)
+	rs := newReadSet()
+	m, err := rs.add(r)
 	if err != nil {
 		return store.ReadResults{}, err
 	}
-	err = s.db.Read(ctx, func(q Querier) error {
-		return queryEach(ctx, q, rb.stmts, func(i int, rows Rows) error { return rb.scans[i](rows) })
-	})
-	if err != nil {
+	if err := s.db.Read(ctx, func(q Querier) error { return rs.read(ctx, s, q, nil) }); err != nil {
 		return store.ReadResults{}, fmt.Errorf("store: read many: %w", err)
 	}
-	if err := s.finishReads(ctx, rb); err != nil {
-		return store.ReadResults{}, err
-	}
-	return rb.out, nil
-}
-
-// readBatch is the statements of one Reads and where their rows go.
-type readBatch struct {
-	r     store.Reads
-	stmts []Stmt
-	scans []func(Rows) error
-	out   store.ReadResults
-	later []int // searches read after the batch (finishReads)
-}
-
-func newReadBatch(r store.Reads) (*readBatch, error) {
-	rb := &readBatch{r: r}
-	rb.reset()
-	for _, st := range recordsStmts(sourcesOf(r.Records)) {
-		rb.stmts = append(rb.stmts, st)
-		rb.scans = append(rb.scans, func(rows Rows) error {
-			recs, err := scanAll(rows, scanRecord)
-			rb.out.Records = append(rb.out.Records, recs...)
-			return err
-		})
-	}
-	for i, lq := range r.Lists {
-		st, limit, err := listStmt(lq)
-		if err != nil {
-			return nil, err
-		}
-		rb.stmts = append(rb.stmts, st)
-		rb.scans = append(rb.scans, func(rows Rows) error {
-			recs, err := scanAll(rows, scanRecord)
-			rb.out.Lists[i] = pageOf(recs, limit)
-			return err
-		})
-	}
-	for i, rq := range r.Searches {
-		sq, err := searchStmts(rq)
-		if err != nil {
-			return nil, err
-		}
-		rb.stmts = append(rb.stmts, sq.page)
-		rb.scans = append(rb.scans, func(rows Rows) error {
-			res, err := scanAll(rows, scanResource)
-			if err != nil {
-				return err
-			}
-			if total, ok := sq.totalOf(len(res)); ok {
-				rb.out.Searches[i] = store.ResourcePage{Resources: res, Total: total}
-			} else {
-				rb.later = append(rb.later, i)
-			}
-			return nil
-		})
-	}
-	return rb, nil
-}
-
-// reset forgets what an earlier run of the batch read.
-func (rb *readBatch) reset() {
-	rb.out = store.ReadResults{
-		Lists:    make([]store.RecordPage, len(rb.r.Lists)),
-		Searches: make([]store.ResourcePage, len(rb.r.Searches)),
-	}
-	rb.later = nil
-}
-
-// finishReads reads the searches the batch could not answer alone.
-func (s *Store) finishReads(ctx context.Context, rb *readBatch) error {
-	for _, i := range rb.later {
-		var err error
-		if rb.out.Searches[i], err = s.SearchResources(ctx, rb.r.Searches[i]); err != nil {
-			return err
-		}
-	}
-	rb.later = nil
-	return nil
+	return rs.results(m), nil
 }
 
 // sourcesOf are the distinct keys. A key named twice would make the
