@@ -735,8 +735,9 @@ func etagMatches(header, tag string) bool {
 // recordCache is a request-scoped read-through cache over the store
 // (safety.Records): the reference check and the safety engine read the
 // same patient and plan, once, and what they read is fetched ahead in
-// one store read. It lives for one write, so it never serves a stale
-// record across requests.
+// one store read (prefetch), or read inside the write and handed over
+// (fill). It lives for one write, so it never serves a stale record
+// across requests.
 type recordCache struct {
 	st   store.Store
 	recs map[store.RecordKey]store.StoredRecord
