@@ -134,6 +134,19 @@ func (c *readCounter) SearchResources(ctx context.Context, q store.ResourceQuery
 	return c.Store.SearchResources(ctx, q)
 }
 
+// putAllergy stores an AllergyIntolerance of pat-s to the substance code
+// (system urn:test), as one pulled from the upstream would be held.
+func putAllergy(t *testing.T, st store.Store, id, code string) {
+	t.Helper()
+	body := []byte(`{"resourceType":"AllergyIntolerance","id":"` + id + `","patient":{"reference":"Patient/pat-s"},"code":{"coding":[{"system":"urn:test","code":"` + code + `"}]}}`)
+	if err := st.PutResources(context.Background(), []store.Resource{{
+		Type: "AllergyIntolerance", ID: id, PatientID: "pat-s", Body: body,
+		SourceKind: clinic.KindPatient, SourceID: "pat-s",
+	}}, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // groupReadCounter is a readCounter over a store with group commit,
 // which it keeps, counting the writes that carry their checks' reads.
 type groupReadCounter struct {
@@ -201,13 +214,7 @@ func TestWriteReadsOnce(t *testing.T) {
 
 		// The prefetched allergy search answers the check: an
 		// AllergyIntolerance of the plan's substance blocks it.
-		body := []byte(`{"resourceType":"AllergyIntolerance","id":"ai-s","patient":{"reference":"Patient/pat-s"},"code":{"coding":[{"system":"urn:test","code":"magnesium_sulfate"}]}}`)
-		if err := counter.Store.PutResources(context.Background(), []store.Resource{{
-			Type: "AllergyIntolerance", ID: "ai-s", PatientID: "pat-s", Body: body,
-			SourceKind: clinic.KindPatient, SourceID: "pat-s",
-		}}, false); err != nil {
-			t.Fatal(err)
-		}
+		putAllergy(t, counter.Store, "ai-s", "magnesium_sulfate")
 		counter.many, counter.single = 0, 0
 		if r := e.put("/clinic/v1/plans/plan-s2", planBody("plan-s2", "active", 1)); r.status != http.StatusUnprocessableEntity {
 			t.Fatalf("a plan of a substance the patient has an AllergyIntolerance for: %d %s", r.status, r.body)
@@ -238,13 +245,7 @@ func TestCheckPanic(t *testing.T) {
 			e.mustPut([]byte(`{"kind":"patient","id":"`+p+`","version":1,"mrn":"MRN-`+p+`","given_names":["Sam"],"family_name":"Safe","birth_date":"1970-01-01","sex":"male"}`), http.StatusCreated)
 		}
 		// pat-s's AllergyIntolerance makes the check of its plans panic.
-		ai := []byte(`{"resourceType":"AllergyIntolerance","id":"ai-boom","patient":{"reference":"Patient/pat-s"},"code":{"coding":[{"system":"urn:test","code":"boom"}]}}`)
-		if err := e.st.PutResources(context.Background(), []store.Resource{{
-			Type: "AllergyIntolerance", ID: "ai-boom", PatientID: "pat-s", Body: ai,
-			SourceKind: clinic.KindPatient, SourceID: "pat-s",
-		}}, false); err != nil {
-			t.Fatal(err)
-		}
+		putAllergy(t, e.st, "ai-boom", "boom")
 		const n = 24
 		statuses := make([]int, n)
 		var wg sync.WaitGroup
