@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -289,7 +290,7 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 		if _, err := check(); err != nil {
 			return refusal
 		}
-		w.Resources = append(proj, added...)
+		w.Resources = slices.Concat(proj, added)
 	}
 	pr, err := s.putRecordVersion(ctx, w)
 	switch {
@@ -315,7 +316,7 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	}
 	o := withHeader(putOutcome{})
 	o.Findings = findings
-	for _, r := range append(proj, added...) {
+	for _, r := range slices.Concat(proj, added) {
 		o.Resources = append(o.Resources, r.Type+"/"+r.ID)
 	}
 	if pr == store.Created {
