@@ -206,14 +206,10 @@ func (s *Store) PutRecords(ctx context.Context, ws []store.Write) ([]store.PutRe
 			w := ws[it.i]
 			k := source{w.Kind, w.ID}
 			r, rec, err := s.recordStmt(w, held[k], now)
-			if err == nil && r != store.Unchanged {
+			if err == nil && r != store.Unchanged && w.Check != nil {
 				// The check refuses before this write changed
 				// anything; the transaction goes on for the others.
-				var got store.ReadResults
-				if rs != nil && w.Check != nil {
-					got = rs.results(members[j])
-				}
-				it.res, err = checkedProjection(w, it.res, got)
+				it.res, err = checkedProjection(w, it.res, rs.results(members[j]))
 				if err != nil {
 					errs[it.i] = fmt.Errorf("store: put %s/%s v%d: %w", w.Kind, w.ID, w.Version, err)
 					continue
@@ -379,12 +375,9 @@ func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source, r
 	return out, nil
 }
 
-// checkedProjection runs w.Check, when set, on what its reads read (got),
-// and returns its projection with the resources the check adds.
+// checkedProjection runs w.Check on what its reads read (got), and
+// returns its projection res with the resources the check adds.
 func checkedProjection(w store.Write, res []prepared, got store.ReadResults) ([]prepared, error) {
-	if w.Check == nil {
-		return res, nil
-	}
 	extra, err := w.Check(got)
 	if err != nil || len(extra) == 0 {
 		return res, err
