@@ -297,8 +297,12 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	case errors.Is(err, errRefused):
 		return refusal
 	case errors.Is(err, store.ErrStale):
+		held := "the version held"
+		if se := (*store.StaleError)(nil); errors.As(err, &se) {
+			held = fmt.Sprintf("the version held (%d)", se.Held)
+		}
 		return withHeader(refused(http.StatusConflict, resultStale,
-			issue("conflict", fmt.Sprintf("version %d is older than the version held", rec.RecordVersion()), "version")))
+			issue("conflict", fmt.Sprintf("version %d is older than %s", rec.RecordVersion(), held), "version")))
 	case errors.Is(err, store.ErrConflict):
 		return withHeader(refused(http.StatusConflict, resultConflict,
 			issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")))

@@ -207,6 +207,11 @@ func TestPutStatuses(t *testing.T) {
 				t.Errorf("%s: 401 without WWW-Authenticate: Bearer", tt.name)
 			}
 		}
+		// An older version's 409 names the version held, whichever store
+		// (or the write itself, inside its transaction) found it.
+		if r := e.do(tests[3].r); r.status != http.StatusConflict || !strings.Contains(string(r.body), "older than the version held (3)") {
+			t.Errorf("older version: %d %s; want 409 naming version 3 as held", r.status, r.body)
+		}
 		g := e.get(path, tokReader)
 		var p struct {
 			Version    int    `json:"version"`

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ivbridge/ivbridge/mappings/clinic"
@@ -30,6 +31,21 @@ var (
 	// may map it to 400.
 	ErrInvalid = errors.New("store: invalid argument")
 )
+
+// StaleError is the ErrStale of a record write: the version it wrote
+// and the newer one held.
+type StaleError struct {
+	Kind          clinic.Kind
+	ID            string
+	Version, Held int
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("%v: %s/%s version %d, stored %d", ErrStale, e.Kind, e.ID, e.Version, e.Held)
+}
+
+// Is makes errors.Is(err, ErrStale) hold.
+func (e *StaleError) Is(target error) bool { return target == ErrStale }
 
 // PutResult says what a PutRecord did.
 type PutResult int

@@ -45,6 +45,10 @@ func testPutRecordOutcomes(t *testing.T, open Opener) {
 			if !errors.Is(err, st.wantErr) {
 				t.Fatalf("%s: PutRecord err = %v, want %v", st.name, err, st.wantErr)
 			}
+			var se *store.StaleError
+			if errors.Is(err, store.ErrStale) && (!errors.As(err, &se) || se.Held != st.stored || se.Version != st.w.Version) {
+				t.Errorf("%s: stale error %#v, want version %d against %d held", st.name, se, st.w.Version, st.stored)
+			}
 		} else if err != nil || got != st.want {
 			t.Fatalf("%s: PutRecord = %v, %v; want %v", st.name, got, err, st.want)
 		}

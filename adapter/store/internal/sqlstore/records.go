@@ -395,7 +395,7 @@ func (s *Store) recordStmt(w store.Write, h heldRecord, now int64) (store.PutRes
 VALUES ($1, $2, $3, $4, $5, $6, ` + s.d.NextSeq + `, $7)`,
 			[]any{string(w.Kind), w.ID, w.Version, w.PatientID, w.Body, string(w.Origin), now}}, nil
 	case w.Version < h.version:
-		return 0, Stmt{}, fmt.Errorf("%w: %s/%s version %d, stored %d", store.ErrStale, w.Kind, w.ID, w.Version, h.version)
+		return 0, Stmt{}, &store.StaleError{Kind: w.Kind, ID: w.ID, Version: w.Version, Held: h.version}
 	case w.Version == h.version:
 		if bytes.Equal(h.body, w.Body) {
 			return store.Unchanged, Stmt{}, nil
