@@ -72,17 +72,6 @@ type Pipeliner interface {
 	AtCommit(stmts []Stmt)
 }
 
-// queryAfter runs pre, then the query: in one round trip when q can.
-func queryAfter(ctx context.Context, q Querier, pre []Stmt, query string, args ...any) (Rows, error) {
-	if p, ok := q.(Pipeliner); ok {
-		return p.QueryAfter(ctx, pre, query, args...)
-	}
-	if err := execAll(ctx, q, pre); err != nil {
-		return nil, err
-	}
-	return q.Query(ctx, query, args...)
-}
-
 // execAtCommit runs the last statements of a write transaction: sent
 // with its COMMIT when q can, else now. Nothing may follow them in the
 // transaction.

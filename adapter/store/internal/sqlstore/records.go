@@ -352,21 +352,14 @@ func (s *Store) lockRecords(ctx context.Context, q Querier, keys []source) error
 // rs, when not nil, holds the writes' own reads (Write.Reads): they go in
 // the same round trip, the records among them in the same statement.
 func (s *Store) lockAndReadHeld(ctx context.Context, q Querier, keys []source, rs *readSet) (map[source]heldRecord, error) {
-	out := make(map[source]heldRecord, len(keys))
 	if rs == nil {
-		recs, err := readRecords(ctx, q, keys, s.lockStmts(keys)...)
-		if err != nil {
-			return nil, fmt.Errorf("lock and read records: %w", err)
-		}
-		for _, r := range recs {
-			out[source{r.Kind, r.ID}] = heldRecord{found: true, version: r.Version, body: r.Body}
-		}
-		return out, nil
+		rs = newReadSet()
 	}
 	rs.addKeys(keys)
 	if err := rs.read(ctx, s, q, s.lockStmts(keys)); err != nil {
 		return nil, fmt.Errorf("lock and read records: %w", err)
 	}
+	out := make(map[source]heldRecord, len(keys))
 	for _, k := range keys {
 		if r, ok := rs.held(k); ok {
 			out[k] = heldRecord{found: true, version: r.Version, body: r.Body}
@@ -541,25 +534,6 @@ func recordsStmts(keys []source) []Stmt {
 		out = append(out, Stmt{`SELECT ` + recordCols + ` FROM records WHERE ` + strings.Join(conds, " OR "), a.vals})
 	}
 	return out
-}
-
-// readRecords reads the held records among keys (recordsStmts); pre go
-// first, with the first statement.
-func readRecords(ctx context.Context, q Querier, keys []source, pre ...Stmt) ([]store.StoredRecord, error) {
-	var out []store.StoredRecord
-	for _, st := range recordsStmts(keys) {
-		rows, err := queryAfter(ctx, q, pre, st.Query, st.Args...)
-		if err != nil {
-			return nil, err
-		}
-		pre = nil
-		recs, err := scanAll(rows, scanRecord)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, recs...)
-	}
-	return out, nil
 }
 
 // DefaultListLimit is the page size of ListRecords when the query sets none.
