@@ -297,15 +297,13 @@ func (s *Server) put(ctx context.Context, urlKind clinic.Kind, urlID string, bod
 	case errors.Is(err, errRefused):
 		return refusal
 	case errors.Is(err, store.ErrStale):
-		held := "the version held"
+		held := 0 // unknown
 		if se := (*store.StaleError)(nil); errors.As(err, &se) {
-			held = fmt.Sprintf("the version held (%d)", se.Held)
+			held = se.Held
 		}
-		return withHeader(refused(http.StatusConflict, resultStale,
-			issue("conflict", fmt.Sprintf("version %d is older than %s", rec.RecordVersion(), held), "version")))
+		return withHeader(refuseStale(rec.RecordVersion(), held))
 	case errors.Is(err, store.ErrConflict):
-		return withHeader(refused(http.StatusConflict, resultConflict,
-			issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")))
+		return withHeader(refuseConflict(rec.RecordVersion()))
 	case err != nil:
 		o := withHeader(refused(http.StatusInternalServerError, resultError))
 		o.err = fmt.Errorf("store %s %s: %w", kind, id, err)
@@ -359,13 +357,27 @@ func (s *Server) answerHeld(ctx context.Context, recs *recordCache, rec clinic.R
 		o.Resources = s.storedResources(ctx, kind, id)
 		return o, true
 	case held.Version > rec.RecordVersion():
-		return refused(http.StatusConflict, resultStale,
-			issue("conflict", fmt.Sprintf("version %d is older than the version held (%d)", rec.RecordVersion(), held.Version), "version")), true
+		return refuseStale(rec.RecordVersion(), held.Version), true
 	case held.Version == rec.RecordVersion():
-		return refused(http.StatusConflict, resultConflict,
-			issue("conflict", fmt.Sprintf("version %d is already held with other content", rec.RecordVersion()), "version")), true
+		return refuseConflict(rec.RecordVersion()), true
 	}
 	return putOutcome{}, false
+}
+
+// refuseStale answers a write of version older than the held one (0 when
+// not known).
+func refuseStale(version, held int) putOutcome {
+	msg := fmt.Sprintf("version %d is older than the version held", version)
+	if held > 0 {
+		msg += fmt.Sprintf(" (%d)", held)
+	}
+	return refused(http.StatusConflict, resultStale, issue("conflict", msg, "version"))
+}
+
+// refuseConflict answers a write of the held version with other content.
+func refuseConflict(version int) putOutcome {
+	return refused(http.StatusConflict, resultConflict,
+		issue("conflict", fmt.Sprintf("version %d is already held with other content", version), "version"))
 }
 
 // storedResources names the resources a record is served as, for the
